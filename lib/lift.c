@@ -894,9 +894,13 @@ static jv class_name(jv rec)
 	return r;
 }
 
-static double round3(double x) { return floor(x * 1000 + 0.5) / 1000; }
+static jv evidence_item(jv source, int line)
+{
+	jv e = jv_object_set(jv_object(), jv_string("source"), source);
+	return jv_object_set(e, jv_string("line"), jv_number(line));
+}
 
-static jv core_profile(jv ir);
+static double round3(double x) { return floor(x * 1000 + 0.5) / 1000; }
 
 jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 {
@@ -975,7 +979,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 		else {
 			char id[300];
 			snprintf(id, sizeof id, "%s_type", pname);
-			holes = jv_array_append(holes, hole(id, "type", jv_string_fmt("type of parameter '%s' could not be determined", pname), "signature"));
+			holes = jv_array_append(holes, hole(id, "type", jv_string_fmt("type of '%s' unknown", pname), "signature"));
 		}
 		jv desc = de && de->desc ? jv_string(de->desc) : jv_null();
 		described += de && de->desc;
@@ -987,7 +991,6 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 		o = jv_object_set(o, jv_string("kind"), jv_string(kind_name(p->kind)));
 		o = jv_object_set(o, jv_string("default"), dflt);
 		o = jv_object_set(o, jv_string("type_source"), src ? jv_string(src) : jv_null());
-		o = jv_object_set(o, jv_string("line"), jv_number(p->line + f->line_base));
 		params = jv_array_append(params, o);
 	}
 	jv_free(cls);
@@ -1010,8 +1013,8 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 		ret = w.ret_none ? jv_string_fmt("Optional[%s]", w.ret_type) : jv_string(w.ret_type), rsrc = "body";
 	if (!rsrc)
 		holes = jv_array_append(holes, hole("return_type", "type",
-						    jv_string(f->is_generator ? "type of the values yielded could not be determined"
-									      : "return type could not be determined"),
+						    jv_string(f->is_generator ? "type of the values yielded unknown"
+									      : "return type unknown"),
 						    "signature"));
 
 	jv sg = jv_object();
@@ -1021,7 +1024,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 	sg = jv_object_set(sg, jv_string("returns_source"), rsrc ? jv_string(rsrc) : jv_null());
 	sg = jv_object_set(sg, jv_string("async"), jv_bool(f->is_async));
 	sg = jv_object_set(sg, jv_string("generator"), jv_bool(f->is_generator));
-	sg = jv_object_set(sg, jv_string("text"), jv_string(sig));
+	sg = jv_object_set(sg, jv_string("line"), jv_number(def_line));
 
 	/* assertions from the docstring: raises, returns, examples */
 	for (int i = 0; i < d->nraises; i++) {
@@ -1093,34 +1096,25 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 		intent = jv_object_set(intent, jv_string("derived"), jv_true());
 		intent = jv_object_set(intent, jv_string("line"), jv_number(def_line));
 		holes = jv_array_append(holes, hole("intent_summary", "str",
-						    jv_string("no docstring: the summary is derived from the name and signature"),
+						    jv_string("no docstring; summary derived from the name"),
 						    "intent"));
 		free(words);
 	}
 	jv_free(fkind_hold);
 
-	/* metadata and evidence */
-	jv ev = jv_array();
-	if (has_doc || (f->doc && *f->doc))
-		ev = jv_array_append(ev, jv_string_fmt("docstring (%s style, %d entries)", ds_style_name(d->style), ds_entries(d)));
+	/* metadata and evidence: what each part of the IR was read from */
+	jv evidence = jv_array();
+	if (f->doc && *f->doc)
+		evidence = jv_array_append(evidence, evidence_item(jv_string_fmt("docstring:%s", ds_style_name(d->style)),
+								   doc_line ? doc_line : def_line));
 	int nann = 0;
 	for (int i = 0; i < f->nparams; i++)
 		nann += f->params[i].annotation.n > 0;
 	if (nann || f->returns.n)
-		ev = jv_array_append(ev, jv_string_fmt("annotations (%d of %d parameters%s)", nann, f->nparams,
-						       f->returns.n ? ", return" : ""));
+		evidence = jv_array_append(evidence, evidence_item(jv_string("annotations"), def_line));
 	if (nexamples)
-		ev = jv_array_append(ev, jv_string_fmt("doctests (%d examples)", nexamples));
-	ev = jv_array_append(ev, jv_string_fmt("static analysis of the body (%d statements)", w.nstmts));
-	jv evidence = jv_array();
-	int ne = jv_array_length(jv_copy(ev));
-	for (int i = 0; i < ne; i++) {
-		jv e = jv_object();
-		e = jv_object_set(e, jv_string("source"), jv_array_get(jv_copy(ev), i));
-		e = jv_object_set(e, jv_string("line"), jv_number(i == 0 && (has_doc || (f->doc && *f->doc)) && doc_line ? doc_line : def_line));
-		evidence = jv_array_append(evidence, e);
-	}
-	jv_free(ev);
+		evidence = jv_array_append(evidence, evidence_item(jv_string("doctests"), doc_line ? doc_line : def_line));
+	evidence = jv_array_append(evidence, evidence_item(jv_string("body"), def_line));
 	jv md = jv_object();
 	jv hold;
 	const char *path = rec_string(rec, "path", &hold);
@@ -1151,7 +1145,6 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 	comp = jv_object_set(comp, jv_string("behaviour"), jv_number(round3(q_behav)));
 	comp = jv_object_set(comp, jv_string("holes"), jv_number(round3(q_holes)));
 	q = jv_object_set(q, jv_string("components"), comp);
-	q = jv_object_set(q, jv_string("rubric"), jv_string("lift-sys-quality/1"));
 
 	jv ir = jv_object();
 	ir = jv_object_set(ir, jv_string("intent"), intent);
@@ -1163,7 +1156,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 	ir = jv_object_set(ir, jv_string("quality"), q);
 	jv_free(name);
 	free(sig);
-	return profile == LIFT_PROFILE_LIFTSYS ? core_profile(ir) : ir;
+	return profile == LIFT_PROFILE_LIFTSYS ? lift_core(ir) : ir;
 }
 
 double lift_score(jv ir)
@@ -1231,7 +1224,7 @@ static jv pick(jv obj, const char *const *keys)
 	return r;
 }
 
-static jv core_profile(jv ir)
+jv lift_core(jv ir)
 {
 	static const char *const intent_k[] = { "summary", "rationale", NULL };
 	static const char *const eff_k[] = { "description", NULL };

@@ -31,7 +31,8 @@ typedef struct {
 } lift_param;
 
 typedef struct lift_fn {
-	const char *src;	/* the record's code (borrowed from the record) */
+	const char *src;	/* the record's code (borrowed from the record, or own) */
+	char *own;		/* the code with its docstring elided, when the record has the docstring */
 	size_t len;
 	TSTree *tree;
 	TSNode def, body;	/* function_definition and its block */
@@ -54,8 +55,8 @@ void lift_ctx_free(lift_ctx *c);
 
 /* Parse rec.code (rec is borrowed and must outlive f). The docstring is
  * rec.docstring when that is a string, else the one in the code. Returns 0,
- * or -1 with f->err set and *code the error code: "missing-field",
- * "bad-field", "syntax", "no-function". */
+ * or -1 with f->err set and *code the error code: "missing_field",
+ * "bad_field", "syntax", "no_function". Call lift_fn_close either way. */
 int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code);
 void lift_fn_close(lift_fn *f);
 
@@ -70,6 +71,10 @@ enum { LIFT_PROFILE_FULL, LIFT_PROFILE_LIFTSYS };
  * class, doctests are read from it). d is the parsed f->doc (ds_parse with
  * NULL text when there is none). */
 jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile);
+
+/* The lift-sys core of a full-profile IR (consumed): only the published
+ * fields, holes moved into their clauses, names in lift-sys's pattern. */
+jv lift_core(jv ir);
 
 /* The quality score of an IR in the full profile (ir.quality.score), or -1. Borrows ir. */
 double lift_score(jv ir);

@@ -235,6 +235,80 @@ static const char *jv_str_field(jv rec, const char *key, jv *hold)
 	return jv_get_kind(*hold) == JV_KIND_STRING ? jv_string_value(*hold) : NULL;
 }
 
+/* Where the docstring literal of a def lies in src: [*a, *b), or 0 when
+ * it cannot be told for sure. A small lexer: the header ends at the first
+ * ':' outside brackets, strings and comments. */
+static int docstring_span(const char *s, size_t n, size_t *a, size_t *b)
+{
+	size_t i = 0;
+	int depth = 0;
+	for (;;) {
+		if (i >= n)
+			return 0;
+		char c = s[i];
+		if (c == ':' && depth == 0)
+			break;
+		if (c == '#') {
+			while (i < n && s[i] != '\n')
+				i++;
+			continue;
+		}
+		if (c == '\'' || c == '"') {	/* a string in an annotation or default */
+			size_t q = (i + 2 < n && s[i + 1] == c && s[i + 2] == c) ? 3 : 1;
+			i += q;
+			while (i < n && !(s[i] == c && (q == 1 || (i + 2 < n && s[i + 1] == c && s[i + 2] == c)))) {
+				if (s[i] == '\\')
+					i++;
+				else if (q == 1 && s[i] == '\n')
+					return 0;
+				i++;
+			}
+			i += q;
+			continue;
+		}
+		depth += (c == '(' || c == '[' || c == '{') - (c == ')' || c == ']' || c == '}');
+		i++;
+	}
+	i++;	/* the ':' */
+	for (;;) {	/* blank lines and comments before the first statement */
+		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f'))
+			i++;
+		if (i < n && s[i] == '#') {
+			while (i < n && s[i] != '\n')
+				i++;
+			continue;
+		}
+		break;
+	}
+	size_t start = i;
+	int raw = 0;
+	while (i < n && strchr("rRuU", s[i]) && s[i])
+		raw |= s[i] == 'r' || s[i] == 'R', i++;
+	if (i - start > 1 || i >= n || (s[i] != '"' && s[i] != '\''))
+		return 0;
+	char c = s[i];
+	size_t q = (i + 2 < n && s[i + 1] == c && s[i + 2] == c) ? 3 : 1;
+	i += q;
+	while (i < n && !(s[i] == c && (q == 1 || (i + 2 < n && s[i + 1] == c && s[i + 2] == c)))) {
+		if (s[i] == '\\')
+			i++;	/* raw strings too: \" does not end a literal */
+		else if (q == 1 && s[i] == '\n')
+			return 0;
+		i++;
+	}
+	if (i >= n)
+		return 0;
+	i += q;
+	size_t end = i;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < n && s[i] != '\n' && s[i] != '\r' && s[i] != '#')
+		return 0;	/* "doc" + x, "a" "b", "doc"; x: not a plain docstring line */
+	(void)raw;
+	*a = start, *b = end;
+	return 1;
+}
+
 int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code)
 {
 	memset(f, 0, sizeof *f);
@@ -242,7 +316,7 @@ int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code)
 	jv_kind kind = jv_get_kind(src);
 	if (kind != JV_KIND_STRING) {
 		jv_free(src);
-		*code = kind == JV_KIND_INVALID || kind == JV_KIND_NULL ? "missing-field" : "bad-field";
+		*code = kind == JV_KIND_INVALID || kind == JV_KIND_NULL ? "missing_field" : "bad_field";
 		snprintf(f->err, sizeof f->err, kind == JV_KIND_INVALID || kind == JV_KIND_NULL
 			 ? "record has no 'code'" : "'code' is not a string");
 		return -1;
@@ -256,6 +330,27 @@ int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code)
 		f->line_base = (int)jv_number_value(ln) - 1;
 	jv_free(ln);
 
+	/* When the record carries the docstring, the parser need not lex it
+	 * again: the literal becomes "" and the newlines it spanned, so every
+	 * line keeps its number. */
+	jv rdoc = jv_object_get(jv_copy(rec), jv_string("docstring"));
+	size_t da, db;
+	if (jv_get_kind(rdoc) == JV_KIND_STRING && f->len > 64 && docstring_span(f->src, f->len, &da, &db) && db - da > 64) {
+		char *m = malloc(f->len + 1);
+		size_t k = da;
+		memcpy(m, f->src, da);
+		m[k++] = '"', m[k++] = '"';
+		for (size_t i = da; i < db; i++)
+			if (f->src[i] == '\n')
+				m[k++] = '\n';
+		memcpy(m + k, f->src + db, f->len - db);
+		k += f->len - db;
+		m[k] = 0;
+		f->own = m;
+		f->src = m;
+		f->len = k;
+	}
+	jv_free(rdoc);
 	f->tree = py_parse(c->parser, f->src, f->len);
 	if (!f->tree) {
 		*code = "internal";
@@ -282,7 +377,7 @@ int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code)
 			break;	/* code must start with the def */
 	}
 	if (ts_node_is_null(def)) {
-		*code = "no-function";
+		*code = "no_function";
 		snprintf(f->err, sizeof f->err, "'code' does not start with a function definition");
 		return -1;
 	}
@@ -325,7 +420,7 @@ int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code)
 		f->doc = strdup(rd);
 	}
 	jv_free(hold);
-	f->is_generator = has_yield(f->body);
+	f->is_generator = memmem(f->src + f->body_start, f->len - f->body_start, "yield", 5) && has_yield(f->body);
 	return 0;
 }
 
@@ -335,6 +430,7 @@ void lift_fn_close(lift_fn *f)
 		ts_tree_delete(f->tree);
 	free(f->params);
 	free(f->doc);
+	free(f->own);
 	memset(f, 0, sizeof *f);
 }
 
