@@ -136,9 +136,9 @@ static void effects(void)
 	T_OK(has(ir, "effects", "description", "writes global `COUNT`"), "global write");
 	T_OK(has(ir, "effects", "kind", "output"), "printing");
 	T_OK(has(ir, "effects", "description", "mutates argument `items` (`items.append`)"), "append to an argument");
-	T_OK(has(ir, "effects", "description", "assigns an item of argument `out` (`out[0]`)"), "item assignment");
-	T_OK(has(ir, "effects", "description", "mutates argument `out` (sets `out.total`)"), "attribute assignment");
-	T_OK(has(ir, "effects", "description", "deletes an item of argument `out` (`out[1]`)"), "del");
+	T_OK(has(ir, "effects", "description", "assigns items of argument `out` (`out[0]`)"), "item assignment");
+	T_OK(has(ir, "effects", "description", "sets attributes of argument `out` (`out.total`)"), "attribute assignment");
+	T_OK(has(ir, "effects", "description", "deletes items of argument `out` (`out[1]`)"), "del");
 	T_OK(has(ir, "effects", "description", "accesses the file system (`open`)"), "file I/O");
 	T_OK(has(ir, "effects", "kind", "process"), "subprocess");
 	T_OK(has(ir, "effects", "kind", "network"), "network");
@@ -154,6 +154,12 @@ static void effects(void)
 
 	ir = lift("def f(x):\n    print(x)\n", "{\"lineno\": 100}", LIFT_PROFILE_FULL);
 	T_EQ_STR(at(ir, "effects.0.line"), "101", "lines are file lines when the record has lineno");
+	jv_free(ir);
+
+	ir = lift("def sh(x, y):\n    x[0], x[1] = x[1], x[0]\n    y.a = 1\n    y.b = 2\n", NULL, LIFT_PROFILE_FULL);
+	T_EQ_STR(at(ir, "effects.0.description"), "assigns items of argument `x` (`x[0]`, `x[1]`)", "item assignments merged");
+	T_EQ_STR(at(ir, "effects.1.description"), "sets attributes of argument `y` (`y.a`, `y.b`)", "attributes merged");
+	T_EQ_STR(at(ir, "effects.1.line"), "3", "merged effect keeps the first line");
 	jv_free(ir);
 
 	ir = lift("def f(x):\n    _cache.append(x)\n", "{\"globals\": [\"_cache\"]}", LIFT_PROFILE_FULL);
@@ -181,7 +187,12 @@ static void assertions(void)
 	T_OK(has(ir, "assertions", "predicate", "raises ZeroDivisionError"), "docstring Raises");
 	T_OK(has(ir, "assertions", "predicate", "div(6, 3) == 2.0"), "doctest as an example");
 	T_OK(has(ir, "assertions", "predicate", "div(1, 0) raises ZeroDivisionError"), "doctest traceback as an example");
+	T_EQ_INT(count(ir, "assertions"), 8, "eight assertions");
 	T_EQ_STR(at(ir, "assertions.1.line"), "14", "guard line");
+	jv_free(ir);
+
+	ir = lift("def r():\n    \"\"\"Roll.\n\n    >>> r()  # doctest: +SKIP\n    4\n    \"\"\"\n", NULL, LIFT_PROFILE_FULL);
+	T_EQ_INT(count(ir, "assertions"), 0, "skipped doctest is no example");
 	jv_free(ir);
 
 	ir = lift("def f(x):\n    if x is not None:\n        raise TypeError\n    if x in y:\n        raise KeyError\n"
