@@ -191,10 +191,14 @@ static char *sig_part(const lift_fn *f, const char *id, unsigned long seed)
 	int nann = 0;
 	for (int i = 0; i < f->nparams; i++)
 		nann += f->params[i].annotation.n > 0;
-	if (f->nparams) {
-		puts_(&o, "\n\nParameters:");
-		for (int i = 0; i < f->nparams; i++) {
-			const lift_param *p = &f->params[i];
+	int shown = 0;
+	for (int i = 0; i < f->nparams; i++) {
+		const lift_param *p = &f->params[i];
+		if (i == 0 && ((p->name.n == 4 && !memcmp(p->name.s, "self", 4)) || (p->name.n == 3 && !memcmp(p->name.s, "cls", 3))))
+			continue;	/* the method's own object says nothing */
+		{
+			if (!shown++)
+				puts_(&o, "\n\nParameters:");
 			printf_(&o, "\n- `%s%.*s`", p->kind == LP_VARPOS ? "*" : p->kind == LP_VARKW ? "**" : "",
 				(int)p->name.n, p->name.s);
 			if (p->annotation.n)
@@ -369,9 +373,10 @@ jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigne
 	const char *dot = qual ? strrchr(qual, '.') : NULL;
 	int self = f->nparams && ((f->params[0].name.n == 4 && !memcmp(f->params[0].name.s, "self", 4)) ||
 				  (f->params[0].name.n == 3 && !memcmp(f->params[0].name.s, "cls", 3)));
-	int method = kind ? (!strcmp(kind, "method") || !strcmp(kind, "classmethod") || !strcmp(kind, "property") ||
-			     !strcmp(kind, "staticmethod"))
-			  : self;
+	int method = kind && strcmp(kind, "async") && strcmp(kind, "function")
+			     ? (!strcmp(kind, "method") || !strcmp(kind, "classmethod") || !strcmp(kind, "property") ||
+				!strcmp(kind, "staticmethod"))
+			     : self;
 	const char *asy = f->is_async ? "async " : "", *gen = f->is_generator ? "generator " : "";
 	if (method && dot && !strstr(qual, "<locals>")) {
 		const char *cs = dot;
