@@ -91,7 +91,9 @@ static int just_a_name(const char *s, size_t n)
 	return 1;
 }
 
-int prompt_leaks(const lift_fn *f, const char *text, size_t n)
+/* sig: the signature text; a body line that is part of it (a call spread
+ * over lines: "context, level)") is not the implementation. */
+static int leaks(const lift_fn *f, const char *sig, const char *text, size_t n)
 {
 	const char *p = f->src + f->body_start, *end = f->src + f->len;
 	while (p < end) {
@@ -100,22 +102,30 @@ int prompt_leaks(const lift_fn *f, const char *text, size_t n)
 			e = end;
 		size_t ln = (size_t)(e - p);
 		const char *l = strip(p, &ln);
-		if (ln >= PR_LEAK_MIN && !just_a_name(l, ln) && memmem(text, n, l, ln))
+		if (ln >= PR_LEAK_MIN && !just_a_name(l, ln) && memmem(text, n, l, ln) && !memmem(sig, strlen(sig), l, ln))
 			return 1;
 		p = e + 1;
 	}
 	return 0;
 }
 
+int prompt_leaks(const lift_fn *f, const char *text, size_t n)
+{
+	char *sig = lift_signature(f);
+	int r = leaks(f, sig, text, n);
+	free(sig);
+	return r;
+}
+
 /* Append part to out, leaving out the lines that would reveal the body. */
-static int put_safe(sb *out, const lift_fn *f, const char *part)
+static int put_safe(sb *out, const lift_fn *f, const char *sig, const char *part)
 {
 	int dropped = 0;
 	const char *p = part;
 	while (*p) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (prompt_leaks(f, p, n))
+		if (leaks(f, sig, p, n))
 			dropped++;
 		else {
 			put(out, p, n);
@@ -442,7 +452,7 @@ jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigne
 	int dropped = 0;
 	for (int i = 0; i < np; i++) {
 		put(&out, "\n", 1);
-		dropped += put_safe(&out, f, parts[i]);
+		dropped += put_safe(&out, f, sig, parts[i]);
 	}
 	while (out.n && out.b[out.n - 1] == '\n')
 		out.b[--out.n] = 0;

@@ -9,8 +9,9 @@
  * prompt's source string.
  *
  * No line of the function body (stripped, at least PR_LEAK_MIN bytes, more
- * than a bare name) ever appears in a prompt: a line of the task text that
- * would contain one is left out (and the source string says so).
+ * than a bare name, not a piece of the signature itself) ever appears in a
+ * prompt: a line of the task text that would contain one is left out (and
+ * the source string says so).
  *
  * Phrasings are chosen from a few per part by a hash of --seed and the
  * record's id, so the same seed always gives the same text.
@@ -34,7 +35,8 @@ int prompt_strategy(const char *name, pr_strategy *s);
  * or "docstring:signature (fallback: no docstring)". */
 jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigned long seed, jv *source);
 
-/* Does text contain a line of f's body (stripped, >= PR_LEAK_MIN bytes, not a bare name)? */
+/* Does text contain a line of f's body (stripped, >= PR_LEAK_MIN bytes, not
+ * a bare name, not contained in the signature)? */
 int prompt_leaks(const lift_fn *f, const char *text, size_t n);
 
 #endif
