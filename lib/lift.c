@@ -1069,7 +1069,10 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 	if (has_doc) {
 		const char *rest;
 		char *first = ds_first_sentence(d->summary, &rest);
-		jv summary = strlen(first) >= 10 ? jv_string(first) : jv_string_fmt("%s (%s `%s`)", first, fkind, sig);
+		size_t chars = 0;	/* the schema counts characters, not bytes */
+		for (const char *p = first; *p; p++)
+			chars += ((unsigned char)*p & 0xC0) != 0x80;
+		jv summary = chars >= 10 ? jv_string(first) : jv_string_fmt("%s (%s `%s`)", first, fkind, sig);
 		jv rationale = jv_string(rest);
 		if (d->description && *d->description) {
 			if (*rest)

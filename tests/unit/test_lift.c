@@ -230,6 +230,10 @@ static void intent_and_quality(void)
 	T_EQ_STR(at(ir, "intent.summary"), "Sum. (function `f()`)", "short summary padded to 10 characters");
 	jv_free(ir);
 
+	ir = lift("def f():\n    \"\"\"日本語です。\"\"\"\n", NULL, LIFT_PROFILE_FULL);
+	T_EQ_STR(at(ir, "intent.summary"), "日本語です。 (function `f()`)", "10 characters, not bytes");
+	jv_free(ir);
+
 	ir = lift("async def agen(n):\n    \"\"\"Count.\n\n    Yields:\n        int: numbers\n    \"\"\"\n"
 		  "    for i in range(n):\n        yield i\n", NULL, LIFT_PROFILE_FULL);
 	T_EQ_STR(at(ir, "signature.async"), "true", "async");
