@@ -2,10 +2,10 @@
 #
 #   make deps        install system packages (apt-get) and the tree-sitter grammar (npm)
 #   make             build every tool into build/bin/
-#   make check       build and run every test; ends with "N passed, N failed"
+#   make check       set up (deps), build and run every test; ends with "N passed, N failed"
 #   make check SANITIZE=1   the same under ASan + UBSan (objects in build/san/)
 #   make bench       run the benchmarks under bench/
-#   make demo        the default job on built-in local repositories
+#   make demo        set up (deps), build, and run the dataset pipeline on the built-in corpus
 #   make install PREFIX=/usr/local
 #
 # Sources are discovered, not listed: every lib/**/*.c goes into one static
@@ -124,13 +124,15 @@ build/deps/npm/.ok:
 	@touch $@
 
 # ---- tests, benchmarks, demo ---------------------------------------------
-check: all
+check: deps
+	@$(MAKE) --no-print-directory all
 	@B=$(B) SANITIZE=$(SANITIZE) sh tests/run $(T)
 
 bench: all
 	@for b in bench/*.sh; do echo "== $$b"; B=$(B) sh $$b || exit 1; done
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@B=$(B) sh pipelines/demo
 
 install: all
