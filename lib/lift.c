@@ -17,9 +17,10 @@
 #define MAX_EFFECTS 48
 #define MAX_ASSERTIONS 48
 #define MAX_TEXT 240	/* longest predicate or condition copied from the code */
-#define MAX_DEPTH 400	/* deeper expressions are not walked (no stack blow-up) */
+#define MAX_DEPTH LIFT_MAX_DEPTH	/* deeper expressions are not walked (no stack blow-up) */
 
 typedef struct {
+	lift_ctx *ctx;
 	const lift_fn *f;
 	const char *src;
 	struct fx {
@@ -660,6 +661,26 @@ static void note_return(walk *w, TSNode st)
 
 static void visit(walk *w, TSNode n, int depth);
 
+/* The cursor for walking the children of a node at this depth: one per
+ * depth, kept in the context, so that each child is reached in O(1)
+ * (ts_node_named_child(n, i) starts from the first child every time). */
+static TSTreeCursor *cursor_at(walk *w, TSNode n, int depth)
+{
+	lift_ctx *c = w->ctx;
+	while (c->ncursors <= depth)
+		c->cursors[c->ncursors++] = ts_tree_cursor_new(n);
+	ts_tree_cursor_reset(&c->cursors[depth], n);
+	return &c->cursors[depth];
+}
+
+/* for (each named child ch of n) — with the cursor of this depth */
+#define FOR_NAMED_CHILD(w, n, depth, ch)                                                    \
+	for (TSTreeCursor *cur_ = cursor_at((w), (n), (depth)); cur_; cur_ = NULL)         \
+		for (int more_ = ts_tree_cursor_goto_first_child(cur_); more_;              \
+		     more_ = ts_tree_cursor_goto_next_sibling(cur_))                         \
+			for (TSNode ch = ts_tree_cursor_current_node(cur_); more_ != 2 && ts_node_is_named(ch); \
+			     more_ = 2)
+
 static int is_raise_only(TSNode block)
 {
 	uint32_t k = ts_node_named_child_count(block), stmts = 0, raises = 0;
@@ -676,9 +697,7 @@ static int is_raise_only(TSNode block)
 /* The statements of a block. cond: the if/elif condition that guards this block. */
 static void visit_block(walk *w, TSNode block, TSNode cond, int top, int depth)
 {
-	uint32_t k = ts_node_named_child_count(block);
-	for (uint32_t i = 0; i < k; i++) {
-		TSNode st = ts_node_named_child(block, i);
+	FOR_NAMED_CHILD(w, block, depth, st) {
 		TSSymbol s = ts_node_symbol(st);
 		if (s == pyk.comment)
 			continue;
@@ -786,9 +805,8 @@ static void visit(walk *w, TSNode n, int depth)
 		return;
 	} else if (s == pyk.return_statement)
 		note_return(w, n);
-	uint32_t k = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < k; i++)
-		visit(w, ts_node_named_child(n, i), depth + 1);
+	FOR_NAMED_CHILD(w, n, depth, ch)
+		visit(w, ch, depth + 1);
 }
 
 /* --- assembling the IR ------------------------------------------------------------------ */
@@ -921,8 +939,8 @@ static double round3(double x) { return floor(x * 1000 + 0.5) / 1000; }
 
 jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 {
-	(void)c;
 	walk w = { 0 };
+	w.ctx = c;
 	w.f = f;
 	w.src = f->src;
 	w.assertions = jv_array();

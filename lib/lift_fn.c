@@ -86,6 +86,8 @@ void lift_ctx_free(lift_ctx *c)
 	if (!c)
 		return;
 	ts_parser_delete(c->parser);
+	for (int i = 0; i < c->ncursors; i++)
+		ts_tree_cursor_delete(&c->cursors[i]);
 	free(c);
 }
 

@@ -16,8 +16,12 @@ struct lift_kinds {
 };
 extern struct lift_kinds lk;
 
+#define LIFT_MAX_DEPTH 400
+
 struct lift_ctx {
 	TSParser *parser;
+	TSTreeCursor cursors[LIFT_MAX_DEPTH + 2];	/* one per depth of the walk, reused */
+	int ncursors;
 };
 
 #endif
