@@ -39,7 +39,7 @@ typedef struct {
 	int ret_values, ret_none, ret_unknown;
 	const char *ret_type;
 	int leading;	/* still in the leading guard section of the body */
-	int only_raises;	/* the body (after the docstring) is raise statements only */
+	int only_stubs;	/* the body (after the docstring) is only raise, pass and `...`: a stub */
 	int nstmts;
 } walk;
 
@@ -705,8 +705,10 @@ static void visit_block(walk *w, TSNode block, TSNode cond, int top, int depth)
 			continue;	/* the docstring */
 		if (top) {
 			w->nstmts++;
-			if (s != pyk.raise_statement)
-				w->only_raises = 0;
+			if (s != pyk.raise_statement && s != pyk.pass_statement &&
+			    !(s == pyk.expression_statement && ts_node_named_child_count(st) == 1 &&
+			      ts_node_symbol(ts_node_named_child(st, 0)) == lk.ellipsis))
+				w->only_stubs = 0;
 		}
 		if (s == pyk.raise_statement) {
 			note_raise(w, st, cond, 0);
@@ -945,7 +947,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 	w.src = f->src;
 	w.assertions = jv_array();
 	w.leading = 1;
-	w.only_raises = 1;
+	w.only_stubs = 1;
 	w.globals = jv_object_get(jv_copy(rec), jv_string("globals"));
 	visit_block(&w, f->body, (TSNode){ 0 }, 1, 0);
 	jv effects = effects_jv(&w);
@@ -1024,7 +1026,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
 			ret = jv_string(d->returns.type), rsrc = "docstring";
 	} else if (d->has_returns && d->returns.type)
 		ret = jv_string(d->returns.type), rsrc = "docstring";
-	else if (!w.ret_values && w.nstmts && !w.only_raises)
+	else if (!w.ret_values && w.nstmts && !w.only_stubs)	/* a stub tells nothing */
 		ret = jv_string("None"), rsrc = "body";
 	else if (w.ret_values && !w.ret_unknown && w.ret_type)
 		ret = w.ret_none ? jv_string_fmt("Optional[%s]", w.ret_type) : jv_string(w.ret_type), rsrc = "body";

@@ -100,7 +100,7 @@ static void signature_and_types(void)
 	T_OK(!has(ir, "holes", "identifier", "table_type"), "no hole for a known type");
 	jv_free(ir);
 
-	ir = lift("def f(a, /, b=None, *, c):\n    pass\n", NULL, LIFT_PROFILE_FULL);
+	ir = lift("def f(a, /, b=None, *, c):\n    print(a)\n", NULL, LIFT_PROFILE_FULL);
 	T_EQ_STR(at(ir, "signature.parameters.0.kind"), "positional-only", "positional-only before /");
 	T_EQ_STR(at(ir, "signature.parameters.1.type_hint"), "null", "default None tells no type");
 	T_EQ_STR(at(ir, "signature.parameters.2.kind"), "keyword-only", "keyword-only after *");
@@ -114,6 +114,13 @@ static void signature_and_types(void)
 	T_EQ_STR(at(ir, "signature.parameters.1.type_source"), "isinstance", "its source");
 	T_EQ_STR(at(ir, "signature.returns"), "bool", "return type from comparisons");
 	T_EQ_STR(at(ir, "assertions.0.predicate"), "isinstance(x, (int, float))", "isinstance guard as precondition");
+	jv_free(ir);
+
+	ir = lift("def stub(self):\n    \"\"\"Do it.\"\"\"\n    ...\n", NULL, LIFT_PROFILE_FULL);
+	T_EQ_STR(at(ir, "signature.returns"), "null", "a stub body tells no return type");
+	jv_free(ir);
+	ir = lift("def stub(self):\n    raise NotImplementedError\n", NULL, LIFT_PROFILE_FULL);
+	T_EQ_STR(at(ir, "signature.returns"), "null", "nor does a body that only raises");
 	jv_free(ir);
 
 	ir = lift("def g(x):\n    if x:\n        return 1\n    return None\n", NULL, LIFT_PROFILE_FULL);
