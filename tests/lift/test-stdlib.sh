@@ -18,4 +18,21 @@ ok_if "every IR validates (lift-sys core, strictly)" $PY "$here/validate.py" "$s
 ls-prompt -j 2 "$T/in.jsonl" > "$T/prompts.jsonl" 2> "$T/err"
 ok_if "ls-prompt: every record prompted" grep -q "$n in, $n out, 0 rejected, 0 errors" "$T/err"
 ok_if "no prompt holds a line of its body" $PY "$TOP/tests/prompt/leakcheck.py" "$T/prompts.jsonl"
+
+# The same over ls-extract's records, once ls-extract is built (it lands separately).
+if command -v ls-extract > /dev/null 2>&1; then
+	L=/usr/lib/python3.11
+	mkrepo "$T/repo" $L/*.py $L/json $L/email $L/collections $L/asyncio $L/concurrent $L/importlib \
+		$L/logging $L/urllib $L/http $L/xml > /dev/null 2>&1
+	echo "$T/repo" | ls-extract -q --no-dedup --include-nested > "$T/ex.jsonl"
+	m=$(wc -l < "$T/ex.jsonl")
+	ok_if "ls-extract records: $m (over 5000)" test "$m" -gt 5000
+	ls-lift -j 2 "$T/ex.jsonl" > "$T/exfull.jsonl" 2> "$T/err"
+	ok_if "ls-extract records: every one lifted" grep -q "$m in, $m out, 0 rejected, 0 errors" "$T/err"
+	ok_if "ls-extract records: every IR validates" $PY "$here/validate.py" "$schema" full "$T/exfull.jsonl"
+	ls-prompt -q -j 2 "$T/ex.jsonl" > "$T/exprompts.jsonl"
+	ok_if "ls-extract records: no prompt holds a line of its body" $PY "$TOP/tests/prompt/leakcheck.py" "$T/exprompts.jsonl"
+else
+	skip "ls-extract not built: its records are not checked here"
+fi
 done_testing
