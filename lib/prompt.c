@@ -269,6 +269,7 @@ static void example_line(sb *o, jv x)
 			printf_(o, "\n- `%s` returns `%s`", c.b, jv_string_value(ret));
 	}
 	free(c.b);
+	jv_free(x);
 	jv_free(fn);
 	jv_free(args);
 	jv_free(kw);
@@ -311,6 +312,10 @@ static char *examples_part(const ds_doc *d, jv rec, const char *id, unsigned lon
 		jv dt = jv_object_get(jv_copy(rec), jv_string("doctests"));
 		if (jv_get_kind(dt) == JV_KIND_ARRAY) {
 			jv_array_foreach(dt, i, x) {
+				if (jv_get_kind(x) != JV_KIND_OBJECT) {
+					jv_free(x);
+					continue;
+				}
 				jv s = jv_object_get(jv_copy(x), jv_string("source"));
 				jv w = jv_object_get(x, jv_string("want"));
 				if (n < MAX_EXAMPLES && jv_get_kind(s) == JV_KIND_STRING &&

@@ -90,6 +90,10 @@ static void fallbacks_and_examples(void)
 	T_OK(strstr(text, "- `assert scale_vector([1], 0) == [0]`") != NULL, "assert test");
 	T_OK(!strstr(text, "tests/test_v.py"), "repository test ids are not examples");
 
+	make(bare, "{\"doctests\": [5, {\"source\": 5}, \"x\"], \"exec\": {\"examples\": [7, {\"args\": 5, \"kwargs\": []}]},"
+		   " \"tests\": [5, null], \"qualname\": 5, \"kind\": [], \"id\": {}}", PR_COMBINED, 0);
+	T_EQ_STR(source, "combined:signature (fallback: no docstring)", "fields of the wrong type are ignored");
+
 	make("def f(x):\n    \"\"\"Return x.\"\"\"\n    return x\n",
 	     "{\"doctests\": [{\"source\": \"f(2)\\n\", \"want\": \"2\\n\", \"lineno\": 1}]}", PR_COMBINED, 0);
 	T_OK(strstr(text, ">>> f(2)\n2") != NULL, "doctests from the record");
