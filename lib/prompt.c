@@ -186,7 +186,7 @@ static char *sig_part(const lift_fn *f, const char *id, unsigned long seed)
 	char *words = lift_name_words(f->name.s, f->name.n);
 	static const char *lead[] = {
 		"Its name describes the task: \"%s\".",
-		"As its name says, it should %s.",
+		"What it does is told by its name, \"%s\", and its parameters.",
 		"The name `%.*s` tells what it does: %s.",
 		"Infer its behaviour from the name (\"%s\") and the parameters.",
 	};
