@@ -408,7 +408,8 @@ int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code)
 					free(v);
 					f->doc_line = py_line(st);
 				}
-				TSNode next = ts_node_next_named_sibling(st);
+				/* the next statement (a comment is a statement here too) */
+				TSNode next = i + 1 < nb ? ts_node_named_child(f->body, i + 1) : (TSNode){ 0 };
 				f->body_start = ts_node_is_null(next) ? ts_node_end_byte(f->body) : ts_node_start_byte(next);
 			}
 		}
