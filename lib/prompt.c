@@ -454,10 +454,19 @@ jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigne
 			np++;
 		}
 	}
-	int dropped = 0;
+	int dropped = 0, kept = 0;
 	for (int i = 0; i < np; i++) {
 		put(&out, "\n", 1);
+		size_t before = out.n;
 		dropped += put_safe(&out, f, sig, parts[i]);
+		kept += out.n > before + 1;	/* more than a blank line survived */
+	}
+	if (!kept && !sp) {	/* everything would have revealed the body: the signature speaks */
+		sp = sig_part(f, id, seed);
+		put(&out, "\n", 1);
+		dropped += put_safe(&out, f, sig, sp);
+		names[np++] = "signature";
+		fallback = "the docstring reveals the body";
 	}
 	while (out.n && out.b[out.n - 1] == '\n')
 		out.b[--out.n] = 0;

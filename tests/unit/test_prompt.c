@@ -112,6 +112,11 @@ static void leaks_and_seeds(void)
 	T_OK(strstr(text, "Sort in place.") != NULL, "the rest of the docstring stays");
 	T_EQ_STR(source, "combined:docstring (2 lines left out: would reveal the body)", "and the source says so");
 
+	make("def nxt(self):\n    \"\"\"raise StopIteration\"\"\"\n    raise StopIteration\n", NULL, PR_COMBINED, 0);
+	T_EQ_STR(source, "combined:docstring+signature (fallback: the docstring reveals the body) (1 line left out: would reveal the body)",
+		 "a docstring that is the body gives way to the signature");
+	T_OK(strstr(text, "nxt") && !strstr(text, "raise StopIteration"), "and the body stays hidden");
+
 	char first[8192];
 	make(ADD, "{\"id\": \"fn-7\"}", PR_COMBINED, 3);
 	snprintf(first, sizeof first, "%s", text);
