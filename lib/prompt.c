@@ -117,7 +117,9 @@ int prompt_leaks(const lift_fn *f, const char *text, size_t n)
 	return r;
 }
 
-/* Append part to out, leaving out the lines that would reveal the body. */
+/* Append part to out, leaving out what would reveal the body: of a line
+ * that would, the sentences that do not are kept. Returns the number of
+ * lines cut. */
 static int put_safe(sb *out, const lift_fn *f, const char *sig, const char *part)
 {
 	int dropped = 0;
@@ -125,11 +127,33 @@ static int put_safe(sb *out, const lift_fn *f, const char *sig, const char *part
 	while (*p) {
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (leaks(f, sig, p, n))
-			dropped++;
-		else {
+		if (!leaks(f, sig, p, n)) {
 			put(out, p, n);
 			put(out, "\n", 1);
+		} else {
+			dropped++;
+			sb k = { 0 };
+			size_t a = 0;
+			while (a < n) {	/* sentences: up to ". ", "? ", "! " or the end */
+				size_t i = a;
+				while (i < n && !((p[i] == '.' || p[i] == '?' || p[i] == '!') && i + 1 < n && p[i + 1] == ' '))
+					i++;
+				size_t b = i < n ? i + 1 : n;
+				if (!leaks(f, sig, p + a, b - a)) {
+					if (k.n)
+						put(&k, " ", 1);
+					put(&k, p + a, b - a);
+				}
+				a = b;
+				while (a < n && p[a] == ' ')
+					a++;
+			}
+			/* the sentences kept, together, must not spell a body line again */
+			if (k.n && !leaks(f, sig, k.b, k.n)) {
+				put(out, k.b, k.n);
+				put(out, "\n", 1);
+			}
+			free(k.b);
 		}
 		p += n + (e ? 1 : 0);
 	}
@@ -478,7 +502,7 @@ jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigne
 	if (fallback)
 		printf_(&src, " (fallback: %s)", fallback);
 	if (dropped)
-		printf_(&src, " (%d line%s left out: would reveal the body)", dropped, dropped > 1 ? "s" : "");
+		printf_(&src, " (%d line%s cut: would reveal the body)", dropped, dropped > 1 ? "s" : "");
 	*source = jv_string(src.b);
 	free(src.b);
 

@@ -10,8 +10,8 @@
  *
  * No line of the function body (stripped, at least PR_LEAK_MIN bytes, more
  * than a bare name, not a piece of the signature itself) ever appears in a
- * prompt: a line of the task text that would contain one is left out (and
- * the source string says so).
+ * prompt: of a line of the task text that would contain one, only the
+ * sentences that do not are kept (and the source string says so).
  *
  * Phrasings are chosen from a few per part by a hash of --seed and the
  * record's id, so the same seed always gives the same text.

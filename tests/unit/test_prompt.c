@@ -105,15 +105,18 @@ static void fallbacks_and_examples(void)
 
 static void leaks_and_seeds(void)
 {
-	/* the docstring repeats a body line: that line is left out */
+	/* the docstring repeats a body line: those sentences are cut */
 	int leak = make("def f(items):\n    \"\"\"Sort in place.\n\n    It calls items.sort(key=len) once.\n"
 			"    items.sort(key=len)\n    \"\"\"\n    items.sort(key=len)\n", NULL, PR_COMBINED, 0);
 	T_OK(leak == 0, "leaking lines removed");
 	T_OK(strstr(text, "Sort in place.") != NULL, "the rest of the docstring stays");
-	T_EQ_STR(source, "combined:docstring (2 lines left out: would reveal the body)", "and the source says so");
+	T_EQ_STR(source, "combined:docstring (2 lines cut: would reveal the body)", "and the source says so");
+	make("def g(it):\n    \"\"\"Send a value. Return it or raise StopIteration. Then stop.\"\"\"\n    raise StopIteration\n",
+	     NULL, PR_COMBINED, 0);
+	T_OK(strstr(text, "Send a value. Then stop.") != NULL, "only the revealing sentence is cut");
 
 	make("def nxt(self):\n    \"\"\"raise StopIteration\"\"\"\n    raise StopIteration\n", NULL, PR_COMBINED, 0);
-	T_EQ_STR(source, "combined:docstring+signature (fallback: the docstring reveals the body) (1 line left out: would reveal the body)",
+	T_EQ_STR(source, "combined:docstring+signature (fallback: the docstring reveals the body) (1 line cut: would reveal the body)",
 		 "a docstring that is the body gives way to the signature");
 	T_OK(strstr(text, "nxt") && !strstr(text, "raise StopIteration"), "and the body stays hidden");
 
