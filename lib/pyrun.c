@@ -263,6 +263,7 @@ static int zygote_main(void *arg)
 		send_jv(keep_ans, jv_object_set(jv_object(), jv_string("error"), jv_string(err)));
 		return 70;
 	}
+	int pytest_loaded = 0;
 	for (;;) {
 		size_t n;
 		char *req = recv_msg(keep_req, &n);
@@ -278,6 +279,19 @@ static int zygote_main(void *arg)
 			jv_free(x);
 		}
 		jv_free(roots);
+		/* Repository tests need pytest: import it once, here, not in every child. */
+		const char *mode = rec_str(r, "mode");
+		if (mode && !strcmp(mode, "repo") && !pytest_loaded) {
+			PyObject *m = PyImport_ImportModule("pytest");
+			Py_XDECREF(m);
+			PyErr_Clear();
+			PyObject *gc = PyImport_ImportModule("gc");
+			PyObject *r2 = gc ? PyObject_CallMethod(gc, "freeze", NULL) : NULL;
+			Py_XDECREF(r2);
+			Py_XDECREF(gc);
+			PyErr_Clear();
+			pytest_loaded = 1;
+		}
 		jv_free(r);
 		unsigned char rnd[16];
 		if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)

@@ -327,14 +327,14 @@ sbx *sbx_new(const sbx_limits *lim, char *err, size_t errsz)
 	s->flags |= SBX_SECCOMP;
 	snprintf(s->workdir, sizeof s->workdir, "%s", SBX_WORKDIR);
 	if (s->flags & SBX_MNTNS) {
-		/* Nothing we mount may propagate back to the host. A private /tmp
-		 * holds the working directory's mount point. */
+		/* Nothing we mount may propagate back to the host. A private
+		 * /dev/shm holds the working directory's mount point (and keeps
+		 * POSIX shared memory from outliving a child); /tmp stays the
+		 * host's, readable only where Landlock allows. */
 		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0 ||
+		    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0 ||
 		    mkdir(s->workdir, 0755) < 0)
 			s->flags &= ~SBX_MNTNS;
-		else
-			mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755");
 	}
 	if (!(s->flags & SBX_MNTNS)) {
 		snprintf(s->workdir, sizeof s->workdir, "/tmp/ls-exec-%d-XXXXXX", (int)getpid());

@@ -6,7 +6,7 @@
  *                pid, net, mount, ipc and uts namespaces where the kernel
  *                allows; the caller's process maps the zygote's uids to
  *                unprivileged ones. sbx_new() then finishes the setup inside
- *                the zygote: a private /tmp, a pid-namespace init, the seccomp
+ *                the zygote: a private /dev/shm, a pid-namespace init, the seccomp
  *                program (built once), the environment allow-list.
  *   sbx_run()    forks one child per example from the zygote. The child gets
  *                stdin from /dev/null, pipes for stdout/stderr, a result pipe
@@ -26,7 +26,7 @@
 #include <sys/types.h>
 
 #define SBX_RESULT_FD 3		/* the child's end of the result channel */
-#define SBX_WORKDIR "/tmp/ls-exec-work"	/* the child's cwd, HOME and TMPDIR */
+#define SBX_WORKDIR "/dev/shm/ls-exec-work"	/* the child's cwd, HOME and TMPDIR */
 
 typedef struct {
 	int cpu_s;		/* RLIMIT_CPU soft limit (s); the hard limit is one more */

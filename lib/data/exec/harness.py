@@ -135,10 +135,22 @@ def _traced(fn, name, st):
     return traced
 
 
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _reproducible(e):
+    """A call a later stage can replay: finished, and no repr shows a memory
+    address (those differ from run to run and cannot be eval'd)."""
+    if e.get("dropped") or not ("returned" in e or "raised" in e):
+        return False
+    reprs = list(e["args"]) + list(e["kwargs"].values()) + [e.get("returned", ""), e.get("raised", "")]
+    return not any(_ADDRESS.search(r) for r in reprs)
+
+
 def _examples(st):
     if st.examples is None:
         return None
-    return [e for e in st.examples if not e.get("dropped") and ("returned" in e or "raised" in e)]
+    return [e for e in st.examples if _reproducible(e)]
 
 
 # ---- namespaces ------------------------------------------------------------
@@ -311,7 +323,8 @@ def _run_doctest(req, g, st):
         return
     globs = dict(g)	# as doctest does: a copy of the module's globals
     _trace_in(req, globs, st)
-    test = doctest.DocTest(examples, globs, req.get("qualname") or "test", req.get("path"),
+    name = ".".join(x for x in (req.get("module"), req.get("qualname")) if x) or "test"
+    test = doctest.DocTest(examples, globs, name, req.get("path"),
                            req.get("lineno"), None)
     runner = _Runner(st, int(req.get("output_cap") or (1 << 20)))
     try:
@@ -412,35 +425,36 @@ def _run_assert(req, g, st):
 class _PytestPlugin:
     def __init__(self, st):
         self.st = st
+        self.counted = set()
 
     def pytest_collectreport(self, report):
         if report.failed:
             self.st.fail(report.nodeid or "<collect>", "import_error", _clip(str(report.longrepr), MAX_MESSAGE))
 
     def pytest_runtest_logreport(self, report):
-        if report.when == "call" or (report.failed and report.when != "call") or \
-           (report.skipped and report.when == "setup"):
-            if report.skipped:
-                return
-            if report.when != "call" or True:
-                pass
-            if report.when == "call":
-                self.st.run += 1
-            elif report.failed:
-                self.st.run += 1
-            if report.passed:
-                self.st.passed += 1
-            elif report.failed:
-                msg = str(report.longrepr)
-                cat = "assertion" if "AssertionError" in msg or "assert " in msg else "exception"
-                self.st.fail(report.nodeid, cat, msg[-MAX_MESSAGE:])
+        # One count per test: its call phase, or the phase that failed first.
+        if report.skipped or (report.passed and report.when != "call"):
+            return
+        if report.failed and report.when == "teardown" and report.nodeid in self.counted:
+            return
+        self.counted.add(report.nodeid)
+        self.st.run += 1
+        if report.passed:
+            self.st.passed += 1
+        else:
+            msg = str(report.longrepr)
+            cat = "assertion" if "AssertionError" in msg or "\nE       assert " in msg else "exception"
+            self.st.fail(report.nodeid, cat, msg[-MAX_MESSAGE:])
 
 
 def _run_repo(req, st):
     root = req.get("root")
     ids = [t for t in req.get("tests") or [] if TEST_ID.match(t)]
+    st.namespace = "repository"
     if root:
         sys.path.insert(0, root)
+        if req.get("module"):
+            _purge(req["module"].split(".")[0], root)
     if req.get("replace") or st.examples is not None:
         mod, why = _import_module(req)
         if mod is None:
