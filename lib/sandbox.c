@@ -69,10 +69,17 @@ struct sbx {
 	uid_t child_uid; gid_t child_gid;
 };
 
+/* U0 of a worker: distinct per worker and (modulo 16384 pids) per ls-exec
+ * process, so no two sandboxes on the machine share a uid. */
+static unsigned sbx_uid_base(int worker)
+{
+	return SBX_UID_BASE + 2u * (((unsigned)getpid() % 16384u) * 64u + (unsigned)worker % 64u);
+}
+
 /* Set in the zygote by sbx_spawn, read by sbx_new. */
 static unsigned spawn_flags;
-static int spawn_worker;
 static int spawn_mapped;	/* 2: ns uids 0 and 1 mapped; 1: only 0; 0: none */
+static unsigned spawn_uid1;	/* the children's outer uid */
 
 void sbx_limits_default(sbx_limits *l)
 {
@@ -108,6 +115,7 @@ static int full_read(int fd, void *buf, size_t n)
 pid_t sbx_spawn(int worker, int (*fn)(void *), void *arg)
 {
 	int ready[2], go[2];
+	spawn_uid1 = sbx_uid_base(worker) + 1;	/* computed here: in the parent's pid */
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
 		return -1;
 	pid_t pid = fork();
@@ -158,7 +166,6 @@ pid_t sbx_spawn(int worker, int (*fn)(void *), void *arg)
 				_exit(70);
 		}
 		spawn_flags = f;
-		spawn_worker = worker;
 		spawn_mapped = mapped;
 		_exit(fn(arg));
 	}
@@ -168,7 +175,7 @@ pid_t sbx_spawn(int worker, int (*fn)(void *), void *arg)
 	int mapped = 0;
 	if (full_read(ready[0], &f, sizeof f) == 0 && (f & SBX_USERNS)) {
 		char path[64], m[128];
-		unsigned u0 = SBX_UID_BASE + 2u * (unsigned)worker;
+		unsigned u0 = sbx_uid_base(worker);
 		snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
 		write_file(path, "deny");
 		snprintf(m, sizeof m, "0 %u 1\n1 %u 1\n", u0, u0 + 1);
@@ -347,7 +354,7 @@ sbx *sbx_new(const sbx_limits *lim, char *err, size_t errsz)
 		rmdir(s->workdir);	/* made again, empty, for each child */
 	}
 	/* Which uid the children drop to. */
-	unsigned outer1 = SBX_UID_BASE + 2u * (unsigned)spawn_worker + 1;
+	unsigned outer1 = spawn_uid1;
 	if ((s->flags & SBX_USERNS) && spawn_mapped == 2) {
 		s->child_uid = 1; s->child_gid = 1;
 		s->flags |= SBX_UIDDROP;
