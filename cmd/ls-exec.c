@@ -36,7 +36,7 @@ static const ls_opt opts[] = {
 static const char *const base_preload[] = { "doctest", "unittest", "json", "re", "collections",
 	"itertools", "functools", "math", "operator", "string", "textwrap", "typing", "dataclasses",
 	"enum", "datetime", "decimal", "fractions", "random", "statistics", "copy", "inspect",
-	"traceback", "io", "pathlib", "heapq", "bisect", "contextlib", NULL };
+	"traceback", "io", "pathlib", "heapq", "bisect", "contextlib", "pdb", "readline", NULL };
 
 typedef struct {
 	exec_opts eo;

@@ -88,6 +88,7 @@ static int send_jv(int fd, jv v)
 
 static char child_token[33];
 static PyObject *harness_run;	/* the harness's run(request_json, report) */
+static PyObject *harness_warm;	/* its warm(module): standard modules imported in the zygote */
 
 /* report(verdict_json): the only way a verdict leaves the child. Writes the
  * token and the verdict on the result fd, then ends the process at once: no
@@ -182,6 +183,8 @@ static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 		return -1;
 	}
 	Py_INCREF(harness_run);
+	harness_warm = PyDict_GetItemString(d, "warm");
+	Py_XINCREF(harness_warm);
 	Py_DECREF(code);
 	/* Children share the zygote's pages: freezing the collected heap keeps
 	 * the collector from touching (and copying) them in every child. */
@@ -291,6 +294,13 @@ static int zygote_main(void *arg)
 			Py_XDECREF(gc);
 			PyErr_Clear();
 			pytest_loaded = 1;
+		}
+		/* An installed standard module: import it here, once (harness.py: warm). */
+		const char *module = rec_str(r, "module");
+		if (module && harness_warm && mode && strcmp(mode, "repo") && !rec_str(r, "root")) {
+			PyObject *res = PyObject_CallFunction(harness_warm, "s", module);
+			Py_XDECREF(res);
+			PyErr_Clear();
 		}
 		jv_free(r);
 		unsigned char rnd[16];

@@ -8,6 +8,7 @@
 import builtins
 import doctest
 import functools
+import gc
 import importlib
 import importlib.util
 import io
@@ -494,6 +495,52 @@ def _run_repo(req, st):
         st.run -= 1
         for t in suite:
             _run_unittest_case(t, st)
+
+
+# ---- warming the zygote ----------------------------------------------------
+
+import importlib.machinery
+import sysconfig
+import warnings
+
+_STDLIB = os.path.realpath(sysconfig.get_paths()["stdlib"])
+# Standard modules that act when imported, or drag in a GUI or the test suite.
+_NO_WARM = re.compile(r"^(antigravity|this|__hello__|__phello__|idlelib|turtledemo|turtle|tkinter"
+                      r"|test|lib2to3|ensurepip|venv|pydoc_data|__main__)(\.|$)|(^|\.)__main__$")
+
+
+def warm(name):
+    """Called by the zygote (unsandboxed!) before it forks a child for a record
+    whose module is installed: import it once there when, and only when, it is
+    part of the interpreter's own standard library, so children share it. Code
+    from anywhere else (a repository, site packages) is only ever imported in
+    a sandboxed child."""
+    if not isinstance(name, str) or name in sys.modules or _NO_WARM.search(name):
+        return
+    path = None
+    for i, part in enumerate(name.split(".")):
+        sub = ".".join(name.split(".")[:i + 1])
+        if sub in sys.modules:
+            path = getattr(sys.modules[sub], "__path__", None)
+            continue
+        spec = importlib.machinery.PathFinder.find_spec(sub, path)
+        origin = spec and (spec.origin if spec.has_location else None)
+        locs = list(spec.submodule_search_locations or []) if spec else []
+        where = [origin] if origin else locs
+        if not where or not all(os.path.realpath(w).startswith(_STDLIB + os.sep) for w in where) \
+                or any("-packages" in w for w in where):
+            return
+        path = locs or None
+        if not locs:
+            break
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module(name)
+    except BaseException:
+        pass
+    gc.collect()
+    gc.freeze()	# keep the collector off the shared pages in every child
 
 
 # ---- entry -----------------------------------------------------------------
