@@ -222,6 +222,23 @@ def _install(req, g, code, st):
         setattr(owner, name, fn)
 
 
+def _defined(g, qualname):
+    obj = g
+    for i, part in enumerate((qualname or "").split(".")):
+        obj = obj.get(part) if i == 0 else getattr(obj, part, None)
+        if obj is None:
+            return False
+    return bool(qualname)
+
+
+def _imports(req, g):
+    for imp in req.get("imports") or []:
+        try:
+            exec(compile(imp, "<imports>", "exec"), g)
+        except BaseException:
+            pass	# the record's code will say what it misses
+
+
 def _namespace(req, st):
     """Globals the tests run in: the module's (code replaced when asked), or
     the record's imports + code exec'd alone. None after a setup error."""
@@ -232,7 +249,8 @@ def _namespace(req, st):
     if mod is not None:
         g = mod.__dict__
         st.namespace = "module"
-        if req.get("replace"):
+        if req.get("replace") or not _defined(g, req.get("qualname") or req.get("name")):
+            _imports(req, g)
             try:
                 _install(req, g, code, st)
             except BaseException as e:
@@ -243,11 +261,7 @@ def _namespace(req, st):
         if req.get("module"):
             st.note = "module not importable: " + _clip(why, 300)
         g = {"__name__": "__lsexec__", "__builtins__": builtins}
-        for imp in req.get("imports") or []:
-            try:
-                exec(compile(imp, "<imports>", "exec"), g)
-            except BaseException:
-                pass	# the record's code will say what it misses
+        _imports(req, g)
         try:
             exec(compile(code, "<code>", "exec"), g)
         except BaseException as e:
