@@ -336,8 +336,8 @@ def _run_doctest(req, g, st):
     if not examples:
         st.category = "no_tests"
         return
+    _trace_in(req, g, st)	# in the function's own globals: recursive calls are seen too
     globs = dict(g)	# as doctest does: a copy of the module's globals
-    _trace_in(req, globs, st)
     name = ".".join(x for x in (req.get("module"), req.get("qualname")) if x) or "test"
     test = doctest.DocTest(examples, globs, name, req.get("path"),
                            req.get("lineno"), None)
@@ -427,8 +427,8 @@ def _run_unittest_case(t, st):
 
 
 def _run_assert(req, g, st):
+    _trace_in(req, g, st)
     ns = dict(g)
-    _trace_in(req, ns, st)
     stmts = [t for t in req.get("tests") or [] if not TEST_ID.match(t)]
     _run_statements(stmts, ns, st)
     if req.get("test_source"):
