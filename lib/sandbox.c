@@ -505,7 +505,9 @@ static void child_enter(const sbx *s, int outw, int resw, const char *const *roo
 		child_fail("chdir");
 	const sbx_limits *l = &s->lim;
 	set_limit(RLIMIT_CPU, l->cpu_s, l->cpu_s + 1);	/* SIGXCPU, then SIGKILL */
-	set_limit(RLIMIT_AS, l->mem, l->mem);
+#if !defined(__SANITIZE_ADDRESS__)
+	set_limit(RLIMIT_AS, l->mem, l->mem);	/* ASan's shadow memory needs terabytes of it */
+#endif
 	set_limit(RLIMIT_FSIZE, l->fsize, l->fsize);
 	set_limit(RLIMIT_NOFILE, l->nofile, l->nofile);
 	set_limit(RLIMIT_NPROC, l->nproc, l->nproc);
