@@ -67,6 +67,7 @@ struct sbx {
 	char workdir[256];
 	pid_t init;			/* pid-namespace init, or 0 */
 	uid_t child_uid; gid_t child_gid;
+	size_t as_base;			/* address space already mapped (ASan's shadow), else 0 */
 };
 
 /* U0 of a worker: distinct per worker and (modulo 16384 pids) per ls-exec
@@ -327,6 +328,15 @@ sbx *sbx_new(const sbx_limits *lim, char *err, size_t errsz)
 		return NULL;
 	s->lim = *lim;
 	s->flags = spawn_flags;
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan maps terabytes of shadow memory at start: the limit counts from there. */
+	FILE *sf = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+	if (sf && fscanf(sf, "%lu", &pages) == 1)
+		s->as_base = pages * (size_t)sysconf(_SC_PAGESIZE);
+	if (sf)
+		fclose(sf);
+#endif
 	if (build_filter(&s->prog, err, errsz) < 0) {
 		free(s);
 		return NULL;
@@ -505,9 +515,7 @@ static void child_enter(const sbx *s, int outw, int resw, const char *const *roo
 		child_fail("chdir");
 	const sbx_limits *l = &s->lim;
 	set_limit(RLIMIT_CPU, l->cpu_s, l->cpu_s + 1);	/* SIGXCPU, then SIGKILL */
-#if !defined(__SANITIZE_ADDRESS__)
-	set_limit(RLIMIT_AS, l->mem, l->mem);	/* ASan's shadow memory needs terabytes of it */
-#endif
+	set_limit(RLIMIT_AS, s->as_base + l->mem, s->as_base + l->mem);
 	set_limit(RLIMIT_FSIZE, l->fsize, l->fsize);
 	set_limit(RLIMIT_NOFILE, l->nofile, l->nofile);
 	set_limit(RLIMIT_NPROC, l->nproc, l->nproc);

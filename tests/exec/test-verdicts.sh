@@ -2,6 +2,9 @@
 # Every exec.status and the usual categories, --keep/--rejects, and a record
 # that cannot be run at all.
 . "$(dirname "$0")/../lib.sh"
+# Under ASan the children carry its runtime: let a huge allocation fail as
+# malloc would (MemoryError) and a segfault be a segfault.
+[ "${SANITIZE:-}" = 1 ] && export ASAN_OPTIONS="${ASAN_OPTIONS:-}:allocator_may_return_null=1:handle_segv=0"
 r() { # id code tests-json [extra-json]
 	jq -nc --arg id "$1" --arg code "$2" --argjson tests "$3" --argjson x "${4:-{\}}" \
 		'{id: $id, name: "f", code: $code, tests: $tests} + $x'

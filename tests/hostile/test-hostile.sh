@@ -3,6 +3,9 @@
 # a record's test_source and must get the verdict on its "# expect:" line; a
 # normal record after each one must pass; nothing may be left running or written.
 . "$(dirname "$0")/../lib.sh"
+# Under ASan the children carry its runtime: let a huge allocation fail as
+# malloc would (MemoryError) and a segfault be a segfault.
+[ "${SANITIZE:-}" = 1 ] && export ASAN_OPTIONS="${ASAN_OPTIONS:-}:allocator_may_return_null=1:handle_segv=0"
 H=$TOP/tests/hostile
 rm -f /tmp/ls-hostile-pwned /var/tmp/ls-hostile-pwned
 : >"$T/in.jsonl"
