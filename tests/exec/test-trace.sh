@@ -26,6 +26,11 @@ ok_if "reprs with memory addresses are left out" \
 	test "$(ex g4)" = '[{"function":"ident","args":["None"],"kwargs":{},"returned":"None"}]'
 ok_if "at most --trace-count calls" test "$(ex g5 | jq length)" = 10
 ok_if "no examples without --trace" sh -c "head -1 '$T/in.jsonl' | ls-exec --quiet | jq -e '.exec | has(\"examples\") | not'"
+# ls-gen's records carry only id, code and tests: the function is the code's def.
+printf '%s\n' '{"id":"gen","code":"def area(w, h):\n    return w * h\n","tests":["area(2, 3)"]}' |
+	ls-exec --quiet --no-duration --trace | jq -c .exec.examples >"$T/gen"
+echo '[{"function":"area","args":["2","3"],"kwargs":{},"returned":"6"}]' >"$T/gen.want"
+same "records without a name: the code's def is traced" "$T/gen" "$T/gen.want"
 # Doctest mode, in the module's namespace: statistics.median's own doctests.
 $PY "$TOP/tests/exec/mkrecords.py" --doctests-only /usr/lib/python3.11 /usr/lib/python3.11/statistics.py |
 	jq -c 'select(.qualname == "median")' | ls-exec --quiet --trace >"$T/med.jsonl"

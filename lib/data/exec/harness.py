@@ -585,8 +585,23 @@ def _verdict(st):
     return v
 
 
+def _function_name(req):
+    """The function under test: the record's name, else the first def in its code."""
+    if req.get("name"):
+        return req["name"]
+    try:
+        import ast
+        for node in ast.parse(req.get("code") or "").body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return node.name
+    except SyntaxError:
+        pass
+    return None
+
+
 def run(request_json, report):
     req = _loads(request_json)
+    req["name"] = _function_name(req)
     st = State(req)
     sys.dont_write_bytecode = True
     sys.setrecursionlimit(int(req.get("recursion_limit") or 1000))
