@@ -30,14 +30,18 @@ EX=$(jq '.doctests | length' "$W/in.jsonl" | paste -sd+ | bc)
 echo "records: $N (cycled from $D of $(wc -l <"$W/all.jsonl") stdlib functions with doctests; $EX doctest examples); baseline sample: $BASE_N"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", n / s }'; }
-secs() { s=$(date +%s.%N); "$@"; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }' >"$W/t"; }
+# secs CMD...: wall seconds to $W/t, CPU seconds (user + sys, children included) to $W/c
+secs() { /usr/bin/time -f "%e %U %S" -o "$W/time" "$@"; awk '{ printf "%.3f", $1 }' "$W/time" >"$W/t"
+	awk '{ printf "%.3f", $2 + $3 }' "$W/time" >"$W/c"; }
+cpu_ms() { awk -v c="$(cat "$W/c")" -v n="$1" 'BEGIN { printf "%.1f", c * 1000 / n }'; }
 for j in 1 2; do
 	secs sh -c "$PY '$TOP/bench/exec_baseline.py' $j <'$W/base.jsonl' >'$W/base$j.out'"
-	bt=$(cat "$W/t")
+	bt=$(cat "$W/t"); bc_=$(cpu_ms "$BASE_N")
 	secs sh -c "'$B/bin/ls-exec' -j $j --no-duration --quiet --cache-dir '$W/cache' <'$W/in.jsonl' >'$W/ls$j.out'"
-	lt=$(cat "$W/t")
+	lt=$(cat "$W/t"); lc=$(cpu_ms "$N")
 	br=$(rate "$BASE_N" "$bt"); lr=$(rate "$N" "$lt")
 	echo "-j $j: fresh python3.11 per example $br records/s ($BASE_N in ${bt}s); ls-exec $lr records/s ($N in ${lt}s); ratio $(awk -v a="$lr" -v b="$br" 'BEGIN { printf "%.1fx", a / b }')"
+	echo "      CPU per record: baseline $bc_ ms, ls-exec $lc ms (ratio $(awk -v a="$bc_" -v b="$lc" 'BEGIN { printf "%.1fx", a / b }')); what 2 idle cores would allow: ls-exec $(awk -v c="$lc" 'BEGIN { printf "%.0f", 2000 / c }') records/s"
 done
 secs sh -c "'$B/bin/ls-exec' -j 2 --no-duration --quiet --cache-dir '$W/cache' <'$W/in.jsonl' >'$W/ls2b.out'"
 echo "-j 2 again: $(rate "$N" "$(cat "$W/t")") records/s"
