@@ -4,6 +4,7 @@
  * Qwen3 tokenizer.json when the npm reference package is installed.
  * With arguments it is the driver of the exactness test and the benchmark:
  *   test_tokenizer encode TOKENIZER.json < records.jsonl   one line of ids per record's "text"
+ *   test_tokenizer decode TOKENIZER.json < ids.txt         one JSON string per line of ids
  *   test_tokenizer bench TOKENIZER.json FILE [ROUNDS]       encode FILE's lines, print MB/s */
 #include <jv.h>
 #include <pthread.h>
@@ -80,6 +81,46 @@ static int drive_encode(const char *path)
 		}
 		jv_free(text), jv_free(rec);
 	}
+	free(line);
+	tok_free(t);
+	return rc;
+}
+
+static int drive_decode(const char *path)
+{
+	char err[512];
+	tokenizer *t = tok_load(path, err, sizeof err);
+	if (!t) {
+		fprintf(stderr, "test_tokenizer: %s\n", err);
+		return 1;
+	}
+	char *line = NULL;
+	size_t cap = 0, nids = 0, capids = 0;
+	int32_t *ids = NULL;
+	int rc = 0;
+	while (getline(&line, &cap, stdin) > 0) {
+		nids = 0;
+		for (char *p = line, *e; *p && *p != '\n'; p = e) {
+			long v = strtol(p, &e, 10);
+			if (e == p)
+				break;
+			if (nids == capids)
+				ids = realloc(ids, (capids = capids ? capids * 2 : 1024) * sizeof *ids);
+			ids[nids++] = v;
+		}
+		size_t len;
+		char *s = tok_decode(t, ids, nids, 0, &len);
+		if (!s) {
+			fprintf(stderr, "test_tokenizer: cannot decode\n");
+			rc = 1;
+			break;
+		}
+		jv d = jv_dump_string(jv_string_sized(s, len), 0);
+		printf("%s\n", jv_string_value(d));
+		jv_free(d);
+		free(s);
+	}
+	free(ids);
 	free(line);
 	tok_free(t);
 	return rc;
@@ -404,6 +445,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "encode"))
 		return drive_encode(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "decode"))
+		return drive_decode(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "bench"))
 		return drive_bench(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 3);
 	test_tiny();
