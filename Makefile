@@ -2,10 +2,10 @@
 #
 #   make deps        install system packages (apt-get) and the tree-sitter grammar (npm)
 #   make             build every tool into build/bin/
-#   make check       build and run every test; ends with "N passed, N failed"
+#   make check       set up (deps), build and run every test; ends with "N passed, N failed"
 #   make check SANITIZE=1   the same under ASan + UBSan (objects in build/san/)
 #   make bench       run the benchmarks under bench/
-#   make demo        the default job on built-in local repositories
+#   make demo        set up (deps), build, and run the dataset pipeline on the built-in corpus
 #   make install PREFIX=/usr/local
 #
 # Sources are discovered, not listed: every lib/**/*.c goes into one static
@@ -38,7 +38,7 @@ CPPFLAGS += -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' -DLS_DATADIR='"$(PREFIX)/s
 LDFLAGS += -pthread -fopenmp -Wl,--as-needed $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -ljq -lseccomp -lutf8proc -lopenblas -lxxhash -lm -ldl
 
-VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+VERSION := 0.1.0
 
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -47,6 +47,9 @@ CMD_SRC  := $(sort $(wildcard cmd/ls-*.c))
 TOOLS    := $(CMD_SRC:cmd/%.c=$(B)/bin/%)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+# Helper programs for shell tests and benchmarks (e.g. a bare record-layer filter).
+TBIN_SRC := $(sort $(wildcard tests/bin/*.c))
+TESTS    += $(TBIN_SRC:tests/bin/%.c=$(B)/tests/bin/%)
 MANS     := $(wildcard man/*.1 man/*.7)
 
 all: $(TOOLS) $(TESTS)
@@ -75,13 +78,17 @@ $(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libls.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libls.a $(LDFLAGS) $(LDLIBS)
 
+$(B)/tests/bin/%: tests/bin/%.c $(B)/libls.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libls.a $(LDFLAGS) $(LDLIBS)
+
 # ---- dependencies -------------------------------------------------------
 DEBS := build-essential pkg-config git jq libjq-dev libgit2-dev libtree-sitter-dev \
 	libseccomp-dev libpython3.11-dev python3.11 libpcre2-dev libutf8proc-dev \
 	libopenblas-dev libopenblas0-pthread libcurl4-openssl-dev libxxhash-dev \
 	libpython3.11-testsuite python3-jsonschema python3-pytest python3-toolz \
-	python3-more-itertools python3-boltons python3-networkx gnuplot-nox nodejs npm \
-	clang libclang-rt-14-dev
+	python3-more-itertools python3-boltons python3-networkx python3-sympy gnuplot-nox nodejs npm \
+	clang libclang-rt-14-dev bc man-db groff-base bsdextrautils
 
 deps: deps-apt deps-npm
 
@@ -117,13 +124,15 @@ build/deps/npm/.ok:
 	@touch $@
 
 # ---- tests, benchmarks, demo ---------------------------------------------
-check: all
+check: deps
+	@$(MAKE) --no-print-directory all
 	@B=$(B) SANITIZE=$(SANITIZE) sh tests/run $(T)
 
 bench: all
 	@for b in bench/*.sh; do echo "== $$b"; B=$(B) sh $$b || exit 1; done
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@B=$(B) sh pipelines/demo
 
 install: all
