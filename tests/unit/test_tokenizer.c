@@ -154,14 +154,39 @@ static void test_tiny(void)
 	tok_free(t);
 }
 
-/* The tiny fixture with its merges rewritten as [a, b] pairs must encode the same. */
-static void test_merge_forms(void)
+static jv tiny_doc(void)
 {
 	size_t n;
 	char *text = slurp(TINY, &n);
 	jv doc = jv_parse_sized(text, n);
 	free(text);
-	jv merges = jv_getpath(jv_copy(doc), JV_ARRAY(jv_string("model"), jv_string("merges")));
+	return doc;
+}
+
+/* Load a variant of the tiny fixture: doc with `value` set at the jq-style `path`. */
+static tokenizer *tiny_variant(jv path, jv value)
+{
+	jv doc = jv_setpath(tiny_doc(), path, value);
+	char file[] = "/tmp/test-tokenizer-XXXXXX";
+	int fd = mkstemp(file);
+	jv dump = jv_dump_string(doc, 0);
+	FILE *f = fdopen(fd, "w");
+	fputs(jv_string_value(dump), f);
+	fclose(f);
+	jv_free(dump);
+	char err[512];
+	tokenizer *t = tok_load(file, err, sizeof err);
+	if (!t)
+		printf("# %s\n", err);
+	unlink(file);
+	return t;
+}
+
+/* The tiny fixture with its merges rewritten as [a, b] pairs must encode the same. */
+static void test_merge_forms(void)
+{
+	jv doc = tiny_doc();
+	jv merges = jv_getpath(doc, JV_ARRAY(jv_string("model"), jv_string("merges")));
 	jv pairs = jv_array();
 	jv_array_foreach(merges, i, m) {
 		const char *s = jv_string_value(m), *sp = strchr(s, ' ');
@@ -169,17 +194,9 @@ static void test_merge_forms(void)
 		jv_free(m);
 	}
 	jv_free(merges);
-	doc = jv_setpath(doc, JV_ARRAY(jv_string("model"), jv_string("merges")), pairs);
-	char path[] = "/tmp/test-tokenizer-XXXXXX";
-	int fd = mkstemp(path);
-	jv dump = jv_dump_string(doc, 0);
-	FILE *f = fdopen(fd, "w");
-	fputs(jv_string_value(dump), f);
-	fclose(f);
-	jv_free(dump);
-
 	char err[512];
-	tokenizer *s1 = tok_load(TINY, err, sizeof err), *s2 = tok_load(path, err, sizeof err);
+	tokenizer *s1 = tok_load(TINY, err, sizeof err);
+	tokenizer *s2 = tiny_variant(JV_ARRAY(jv_string("model"), jv_string("merges")), pairs);
 	T_OK(s1 && s2, "merges as pairs load");
 	if (s1 && s2) {
 		const char *x = "    def __init__(self, width=70, initial_indent=''):\n";
@@ -191,7 +208,78 @@ static void test_merge_forms(void)
 		free(a), free(b);
 	}
 	tok_free(s1), tok_free(s2);
-	unlink(path);
+}
+
+/* Pipeline parts Qwen3 does not use but other byte-level tokenizers do. */
+static void test_variants(void)
+{
+	int32_t *ids;
+	size_t len;
+	char *s;
+	/* TemplateProcessing: what add_special puts around the text */
+	jv tp = jv_parse("{\"type\": \"TemplateProcessing\", \"single\": ["
+			 "{\"SpecialToken\": {\"id\": \"<|im_start|>\", \"type_id\": 0}},"
+			 "{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}},"
+			 "{\"SpecialToken\": {\"id\": \"<|im_end|>\", \"type_id\": 0}}],"
+			 "\"pair\": [], \"special_tokens\": {"
+			 "\"<|im_start|>\": {\"id\": \"<|im_start|>\", \"ids\": [657], \"tokens\": [\"<|im_start|>\"]},"
+			 "\"<|im_end|>\": {\"id\": \"<|im_end|>\", \"ids\": [658], \"tokens\": [\"<|im_end|>\"]}}}");
+	tokenizer *t = tiny_variant(JV_ARRAY(jv_string("post_processor")), tp);
+	T_OK(t, "TemplateProcessing post-processor loads");
+	if (t) {
+		long n = tok_encode(t, "hi", 2, 1, &ids);
+		T_OK(n >= 3 && ids[0] == 657 && ids[n - 1] == 658, "add_special wraps the text");
+		free(ids);
+		n = tok_encode(t, "hi", 2, 0, &ids);
+		T_OK(n >= 1 && ids[0] != 657, "without add_special: nothing added");
+		free(ids);
+		tok_free(t);
+	}
+	/* GPT-2: ByteLevel does the split itself, with a prefix space */
+	jv bl = jv_parse("{\"type\": \"ByteLevel\", \"add_prefix_space\": true, \"use_regex\": true}");
+	t = tiny_variant(JV_ARRAY(jv_string("pre_tokenizer")), bl);
+	T_OK(t, "GPT-2 style ByteLevel pre-tokenizer loads");
+	if (t) {
+		long n = enc(t, "hi there", &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_EQ_STR(s, " hi there", "add_prefix_space adds one space");
+		free(s), free(ids);
+		n = enc(t, " hi", &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_EQ_STR(s, " hi", "and none before a space");
+		free(s), free(ids);
+		tok_free(t);
+	}
+	/* an added token with rstrip and lstrip eats the whitespace around it */
+	t = tiny_variant(JV_ARRAY(jv_string("added_tokens"), jv_number(1), jv_string("rstrip")), jv_true());
+	if (t) {
+		long n = enc(t, "a <|im_start|>  \n b", &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_EQ_STR(s, "a <|im_start|>b", "rstrip: whitespace after the token is dropped");
+		free(s), free(ids);
+		tok_free(t);
+	} else
+		T_OK(0, "rstrip variant loads");
+	t = tiny_variant(JV_ARRAY(jv_string("added_tokens"), jv_number(1), jv_string("lstrip")), jv_true());
+	if (t) {
+		long n = enc(t, "a \t<|im_start|> b", &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_EQ_STR(s, "a<|im_start|> b", "lstrip: whitespace before the token is dropped");
+		free(s), free(ids);
+		tok_free(t);
+	} else
+		T_OK(0, "lstrip variant loads");
+	/* unsupported pipeline parts are refused, not ignored */
+	t = tiny_variant(JV_ARRAY(jv_string("normalizer")), jv_parse("{\"type\": \"Lowercase\"}"));
+	T_OK(!t, "an unsupported normalizer is refused");
+	tok_free(t);
+	t = tiny_variant(JV_ARRAY(jv_string("model"), jv_string("byte_fallback")), jv_true());
+	T_OK(!t, "byte_fallback is refused");
+	tok_free(t);
+	t = tiny_variant(JV_ARRAY(jv_string("model"), jv_string("merges"), jv_number(0)),
+			 jv_string("Ġ nosuchtoken"));
+	T_OK(!t, "a merge of an unknown token is refused");
+	tok_free(t);
 }
 
 static void test_errors(void)
@@ -317,6 +405,7 @@ int main(void)
 {
 	test_tiny();
 	test_merge_forms();
+	test_variants();
 	test_errors();
 	test_heap_merge(TINY, "tiny: heap merge = scan merge");
 	test_qwen();
