@@ -458,6 +458,81 @@ static void bpe_piece(const tokenizer *t, const char *w, size_t n, struct ids *o
 
 /* ---- pre-tokenization ------------------------------------------------------------- */
 
+/* The Qwen2/Qwen3 split pattern (Llama 3's when digits is 3), as transformers.js runs it,
+ *   '(?:[sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,digits}
+ *   | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+ * matched by hand at s[i]: returns the end of the match, or 0 when a non-ASCII character
+ * could change the outcome, and PCRE2 must decide. Most code is ASCII, and this is many
+ * times faster than the JIT-compiled pattern, which looks up Unicode properties for every
+ * character. tests/unit/test_tokenizer.c checks it against PCRE2. */
+int tok_split_fast = 1;
+
+static inline int a_space(unsigned c) { return (c >= 9 && c <= 13) || c == ' '; }
+static inline int a_letter(unsigned c) { return (unsigned)((c | 32) - 'a') < 26; }
+static inline int a_digit(unsigned c) { return c - '0' < 10u; }
+static inline int a_other(unsigned c) { return c < 0x80 && !a_space(c) && !a_letter(c) && !a_digit(c); }
+
+static size_t split_fast(const unsigned char *s, size_t n, size_t i, int digits)
+{
+	unsigned c = s[i];
+	size_t j;
+	if (c >= 0x80)
+		return 0;
+	if (c == '\'' && i + 1 < n) {				/* contractions */
+		unsigned d = s[i + 1] | 32, e = i + 2 < n ? s[i + 2] | 32 : 0;
+		if (d == 's' || d == 't' || d == 'm' || d == 'd')
+			return i + 2;
+		if (((d == 'r' || d == 'v') && e == 'e') || (d == 'l' && e == 'l'))
+			return i + 3;
+	}
+	if (a_letter(c)) {					/* a word */
+		j = i + 1;
+		goto word;
+	}
+	if (c != '\r' && c != '\n' && !a_digit(c) && i + 1 < n) {	/* a word after one mark */
+		if (s[i + 1] >= 0x80)
+			return 0;
+		if (a_letter(s[i + 1])) {
+			j = i + 2;
+			goto word;
+		}
+	}
+	if (a_digit(c)) {					/* up to `digits` digits */
+		for (j = i + 1; j < n && j - i < (size_t)digits && a_digit(s[j]); j++)
+			;
+		return j < n && j - i < (size_t)digits && s[j] >= 0x80 ? 0 : j;
+	}
+	j = i + (c == ' ');					/* punctuation, then newlines */
+	if (j < n && a_other(s[j])) {
+		while (++j < n && a_other(s[j]))
+			;
+		if (j < n && s[j] >= 0x80)
+			return 0;
+		while (j < n && (s[j] == '\r' || s[j] == '\n'))
+			j++;
+		return j;
+	}
+	if (j < n && s[j] >= 0x80)
+		return 0;
+	/* whitespace: up to its last newline; else all of it at the end of the text, or all
+	 * but the last space before a word; else all of it */
+	size_t nl = 0;
+	for (j = i; j < n && s[j] < 0x80 && a_space(s[j]); j++)
+		if (s[j] == '\r' || s[j] == '\n')
+			nl = j + 1;
+	if (j < n && s[j] >= 0x80)
+		return 0;	/* a Unicode space may go on with the run */
+	if (nl)
+		return nl;
+	if (j == n || j - i < 2)
+		return j;
+	return j - 1;
+word:
+	while (j < n && a_letter(s[j]))
+		j++;
+	return j < n && s[j] >= 0x80 ? 0 : j;
+}
+
 struct enc {
 	const tokenizer *t;
 	struct ids *out;
@@ -493,6 +568,13 @@ static void pretok(struct enc *e, int k, const char *s, size_t n)
 	/* Isolated split: every match is a piece, and so is every gap between matches. */
 	size_t at = 0, gap = 0;
 	while (at < n) {
+		size_t end = st->fast_digits && tok_split_fast ?
+			split_fast((const unsigned char *)s, n, at, st->fast_digits) : 0;
+		if (end) {	/* matches always start at `at` with this pattern: no gap */
+			pretok(e, k + 1, s + at, end - at);
+			at = gap = end;
+			continue;
+		}
 		int rc = st->jit ? pcre2_jit_match(st->re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK,
 						   e->md, NULL)
 				 : pcre2_match(st->re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK,

@@ -21,8 +21,10 @@ struct tok_added {
 };
 
 /* One pre-tokenizer step: an optional prefix space (ByteLevel add_prefix_space) and an
- * optional Isolated regex split. */
-struct tok_stage { pcre2_code *re; int jit; int prefix_space; };
+ * optional Isolated regex split. fast_digits is set (1 or 3) when the regex is the
+ * Qwen2/Qwen3 (1) or Llama 3 (3: \p{N}{1,3}) split, which has a hand-written matcher for
+ * ASCII text (tok_split_fast). */
+struct tok_stage { pcre2_code *re; int jit; int prefix_space; int fast_digits; };
 #define TOK_MAX_STAGES 8
 
 #define TOK_CACHE_SHARDS 64

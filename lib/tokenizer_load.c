@@ -436,6 +436,14 @@ static int type_is(jv o, const char *type)
 static const char GPT2_PATTERN[] =
 	"'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
+/* Split patterns with a hand-written ASCII matcher in tokenizer.c, and their \p{N} run. */
+static const struct { const char *re; int digits; } FAST_SPLITS[] = {
+	{ "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+	  "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+", 1 },		/* Qwen2, Qwen2.5, Qwen3 */
+	{ "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+	  "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+", 3 },		/* Llama 3 */
+};
+
 static int add_regex_stage(struct load *L, tokenizer *t, const char *re, int prefix_space)
 {
 	if (t->nstages == TOK_MAX_STAGES)
@@ -455,6 +463,10 @@ static int add_regex_stage(struct load *L, tokenizer *t, const char *re, int pre
 	st->re = c;
 	st->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
 	st->prefix_space = prefix_space;
+	st->fast_digits = 0;
+	for (size_t i = 0; i < sizeof FAST_SPLITS / sizeof *FAST_SPLITS; i++)
+		if (!strcmp(re, FAST_SPLITS[i].re))
+			st->fast_digits = FAST_SPLITS[i].digits;
 	return 0;
 }
 
@@ -517,7 +529,7 @@ static int set_pretokenizer(struct load *L, tokenizer *t, jv p, int *bytelevel)
 			if (t->nstages == TOK_MAX_STAGES)
 				rc = fail(L, "pre-tokenizer has too many steps");
 			else
-				t->stages[t->nstages++] = (struct tok_stage){ NULL, 0, 1 };
+				t->stages[t->nstages++] = (struct tok_stage){ .prefix_space = 1 };
 		}
 	} else
 		rc = fail(L, "unsupported pre-tokenizer: '%s'", ty);

