@@ -670,18 +670,15 @@ static int cmp_added(const void *a, const void *b)
 	return cx != cy ? cx - cy : x->id - y->id;
 }
 
-static int build(struct load *L, tokenizer *t)
+/* added_tokens: their strings go after the vocabulary's; *maxid grows to cover them. */
+static int read_added(struct load *L, tokenizer *t, size_t **add_off, long *maxid)
 {
 	jv added = jv_object_get(jv_copy(L->parts), jv_string("added_tokens"));
-	long maxid = -1;
-	for (size_t i = 0; i < L->nv; i++)
-		if (L->vid[i] > maxid)
-			maxid = L->vid[i];
 	size_t nadd = jv_get_kind(added) == JV_KIND_ARRAY ? (size_t)jv_array_length(jv_copy(added)) : 0;
 	t->added = calloc(nadd + 1, sizeof *t->added);
-	size_t *add_off = calloc(nadd + 1, sizeof *add_off);
+	*add_off = calloc(nadd + 1, sizeof **add_off);
 	int rc = 0;
-	if (!t->added || !add_off)
+	if (!t->added || !*add_off)
 		rc = fail(L, "out of memory");
 	for (size_t i = 0; !rc && i < nadd; i++) {
 		jv a = jv_array_get(jv_copy(added), i);
@@ -692,29 +689,26 @@ static int build(struct load *L, tokenizer *t)
 		    !jv_string_length_bytes(jv_copy(content)))
 			rc = fail(L, "bad added token %zu", i);
 		else {
-			struct tok_added *x = &t->added[t->nadded++];
+			struct tok_added *x = &t->added[t->nadded];
 			x->id = jv_number_value(id);
 			x->len = jv_string_length_bytes(jv_copy(content));
 			x->special = jbool(a, "special", 0);
 			x->lstrip = jbool(a, "lstrip", 0);
 			x->rstrip = jbool(a, "rstrip", 0);
-			add_off[i] = L->strs.n;
+			(*add_off)[t->nadded++] = L->strs.n;
 			buf_add(&L->strs, jv_string_value(content), x->len + 1);
-			if (x->id > maxid)
-				maxid = x->id;
+			if (x->id > *maxid)
+				*maxid = x->id;
 		}
 		jv_free(a), jv_free(id), jv_free(content);
 	}
 	jv_free(added);
-	if (rc) {
-		free(add_off);
-		return rc;
-	}
-	if (maxid < 0) {
-		free(add_off);
-		return fail(L, "empty vocabulary");
-	}
+	return rc;
+}
 
+/* Per-id tables, the string -> id map, and the added tokens indexed by first byte. */
+static int build_vocab(struct load *L, tokenizer *t, const size_t *add_off, long maxid)
+{
 	t->nvocab = maxid + 1;
 	t->strs = L->strs.p;
 	L->strs.p = NULL;
@@ -728,10 +722,8 @@ static int build(struct load *L, tokenizer *t)
 		nslots *= 2;
 	t->vslot = malloc(nslots * sizeof *t->vslot);
 	t->vmask = nslots - 1;
-	if (!t->flags || !t->str_off || !t->str_len || !t->byt_off || !t->byt_len || !t->vslot) {
-		free(add_off);
+	if (!t->flags || !t->str_off || !t->str_len || !t->byt_off || !t->byt_len || !t->vslot)
 		return fail(L, "out of memory");
-	}
 	memset(t->vslot, 0xff, nslots * sizeof *t->vslot);
 	for (size_t i = 0; i < L->nv; i++) {
 		int32_t id = L->vid[i];
@@ -746,10 +738,8 @@ static int build(struct load *L, tokenizer *t)
 		t->str_len[x->id] = x->len;
 		t->flags[x->id] = TOK_PRESENT | TOK_ADDED | (x->special ? TOK_SPECIAL : 0);
 		vocab_insert(t, x->id);
+		x->content = t->strs + add_off[i];
 	}
-	free(add_off);
-	for (size_t i = 0; i < t->nadded; i++)
-		t->added[i].content = t->strs + t->str_off[t->added[i].id];
 	qsort(t->added, t->nadded, sizeof *t->added, cmp_added);
 	t->added_one_first = t->nadded ? (unsigned char)t->added[0].content[0] : -1;
 	for (size_t i = 0, c = 0; c < 257; c++) {
@@ -760,8 +750,12 @@ static int build(struct load *L, tokenizer *t)
 		    (int)c != t->added_one_first)
 			t->added_one_first = -1;
 	}
+	return 0;
+}
 
-	/* the byte-level alphabet, and what every token decodes to */
+/* The byte-level alphabet, and what every token decodes to. */
+static int build_bytes(struct load *L, tokenizer *t)
+{
 	int cp_byte[324];
 	memset(cp_byte, 0xff, sizeof cp_byte);
 	for (unsigned b = 0; b < 256; b++) {
@@ -802,8 +796,12 @@ static int build(struct load *L, tokenizer *t)
 		t->byt_len[id] = byts.n - at;
 	}
 	t->byts = byts.p;
+	return 0;
+}
 
-	/* merges: (left id, right id) -> (rank, merged id) */
+/* merges: (left id, right id) -> (rank, merged id) */
+static int build_merges(struct load *L, tokenizer *t)
+{
 	t->mbits = 4;
 	while (((size_t)1 << t->mbits) < 2 * L->nm + 2)
 		t->mbits++;
@@ -830,6 +828,26 @@ static int build(struct load *L, tokenizer *t)
 	free(cat.p);
 	t->nmerges = L->nm;
 	return 0;
+}
+
+static int build(struct load *L, tokenizer *t)
+{
+	long maxid = -1;
+	for (size_t i = 0; i < L->nv; i++)
+		if (L->vid[i] > maxid)
+			maxid = L->vid[i];
+	size_t *add_off = NULL;
+	int rc = read_added(L, t, &add_off, &maxid);
+	if (!rc && maxid < 0)
+		rc = fail(L, "empty vocabulary");
+	if (!rc)
+		rc = build_vocab(L, t, add_off, maxid);
+	free(add_off);
+	if (!rc)
+		rc = build_bytes(L, t);
+	if (!rc)
+		rc = build_merges(L, t);
+	return rc;
 }
 
 tokenizer *tok_load(const char *path, char *err, size_t errsz)
