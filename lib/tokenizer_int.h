@@ -77,6 +77,11 @@ struct tokenizer {
 struct tok_buf { char *p; size_t n, cap; };
 void tok_buf_reserve(struct tok_buf *b, size_t more);
 
+/* Testing knobs (tokenizer.c), to check the fast paths against the general ones: pieces
+ * at least tok_heap_min bytes long take the heap merge; tok_split_fast = 0 sends every
+ * split to PCRE2. Set them only while no other thread encodes. */
+extern int tok_heap_min, tok_split_fast;
+
 int32_t tok_vocab_find(const tokenizer *t, const char *s, size_t n);
 void tok_merge_insert(tokenizer *t, int32_t a, int32_t b, uint32_t rank, int32_t id);
 /* Rewrite a tokenizer.json Split regex into the PCRE2 pattern that matches what the
