@@ -474,7 +474,8 @@ static int set_pretokenizer(struct load *L, tokenizer *t, jv p, int *bytelevel)
 			jv_array_foreach(list, i, x) {
 				if (!rc)
 					rc = set_pretokenizer(L, t, x, bytelevel);
-				jv_free(x);
+				else
+					jv_free(x);
 			}
 		jv_free(list);
 	} else if (!strcmp(ty, "Split")) {
