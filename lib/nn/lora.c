@@ -357,7 +357,7 @@ nn_lora *nn_lora_new(const nn_model *m, int r, float alpha, int rslora, unsigned
 int nn_lora_save(const nn_model *m, const nn_lora *a, const char *dir, const char *base_model,
 		 char *err, size_t errsz)
 {
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+	if (nn_mkdirs(dir) < 0)
 		return nn_err(err, errsz, "cannot create '%s': %s", dir, strerror(errno));
 	char path[4096];
 	/* which linears are adapted, and ranks that differ from the default */

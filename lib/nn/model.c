@@ -343,7 +343,7 @@ int nn_model_save(const nn_model *m, const char *dir, int dtype, size_t shard_by
 {
 	if (dtype != ST_F32 && dtype != ST_F16 && dtype != ST_BF16)
 		return nn_err(err, errsz, "can only save F32, F16 or BF16");
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+	if (nn_mkdirs(dir) < 0)
 		return nn_err(err, errsz, "cannot create '%s': %s", dir, strerror(errno));
 	char path[4096];
 	snprintf(path, sizeof path, "%s/config.json", dir);

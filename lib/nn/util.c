@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include "nn/util.h"
 
 int nn_err(char *err, size_t errsz, const char *fmt, ...)
@@ -88,4 +90,21 @@ float nn_rng_normal(nn_rng *r)
 	if (u1 < 1e-12f)
 		u1 = 1e-12f;
 	return sqrtf(-2.0f * logf(u1)) * cosf(6.2831853f * u2);
+}
+
+int nn_mkdirs(const char *path)
+{
+	char *p = strdup(path);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+				free(p);
+				return -1;
+			}
+			*s = '/';
+		}
+	int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -1 : 0;
+	free(p);
+	return rc;
 }

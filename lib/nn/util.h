@@ -9,6 +9,9 @@ int nn_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(
 /* A whole file, NUL-terminated, malloc'd; NULL with errno set. */
 char *nn_slurp(const char *path, size_t *len);
 
+/* mkdir -p; 0 or -1 with errno set. */
+int nn_mkdirs(const char *path);
+
 /* xoshiro-like generator seeded through splitmix64: the same seed gives the same
  * stream on every machine. */
 typedef struct { uint64_t s[4]; } nn_rng;
