@@ -18,6 +18,12 @@ static void *cpu_alloc(size_t n)
 static void cpu_free(void *p) { free(p); }
 static void cpu_copy(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
 
+/* Two thread pools share the cores: OpenBLAS's for the matrix products and
+ * OpenMP's for the rest. Both spin a while when they run out of work, so
+ * the OpenMP loops below only run in parallel on a prompt's many tokens;
+ * while decoding (one token) they stay on the calling thread, and OpenBLAS
+ * has the cores to itself. (With OpenMP loops in every layer of decoding,
+ * two threads decoded ~10x slower than one on a busy 2-core machine.) */
 static void cpu_set_threads(int n)
 {
 	if (n < 1)
@@ -29,7 +35,7 @@ static void cpu_set_threads(int n)
 static void cpu_matmul(float *out, const float *in, const float *w, int T, int K, int N,
 		       float alpha, float beta)
 {
-	if (T == 1)	/* decoding: a matrix-vector product reads W once, row by row */
+	if (T == 1)	/* decoding: a matrix-vector product reads W once */
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, alpha, w, K, in, 1, beta, out, 1);
 	else
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, N, K, alpha, in, K, w, K,
@@ -43,7 +49,7 @@ static void cpu_matmul_acc(float *w, const float *b, const float *a, int N, int 
 
 static void cpu_rmsnorm(float *out, const float *in, const float *w, int R, int D, float eps)
 {
-	#pragma omp parallel for if (R > 4)
+	#pragma omp parallel for if ((size_t)R * D >= 65536)
 	for (int r = 0; r < R; r++) {
 		const float *x = in + (size_t)r * D;
 		float *o = out + (size_t)r * D;
@@ -59,7 +65,7 @@ static void cpu_rmsnorm(float *out, const float *in, const float *w, int R, int 
 static void cpu_rope(float *x, int T, int nh, int hd, int pos0, const float *inv_freq)
 {
 	int half = hd / 2;
-	#pragma omp parallel for if (T > 4)
+	#pragma omp parallel for if ((size_t)T * nh * hd >= 65536)
 	for (int t = 0; t < T; t++) {
 		float pos = (float)(pos0 + t);
 		for (int i = 0; i < half; i++) {
@@ -80,7 +86,7 @@ static void cpu_attention(float *out, const float *q, const float *k, const floa
 	int group = H / KV, S = pos0 + T;
 	size_t qs = (size_t)H * hd, ks = (size_t)KV * hd;
 	float scale = 1.0f / sqrtf((float)hd);
-	#pragma omp parallel
+	#pragma omp parallel if (T > 1)
 	{
 		float *sc = malloc(sizeof(float) * S);
 		#pragma omp for collapse(2) schedule(static)
@@ -119,7 +125,7 @@ static void cpu_attention(float *out, const float *q, const float *k, const floa
 
 static void cpu_swiglu(float *g, const float *u, size_t n)
 {
-	#pragma omp parallel for if (n > 65536)
+	#pragma omp parallel for if (n >= 65536)
 	for (size_t i = 0; i < n; i++)
 		g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
 }

@@ -1,6 +1,7 @@
 /* test_nn.c — the decoder: config.json, save/load in every dtype and sharded,
  * the forward pass against a naive reference written out loop by loop, the
- * KV cache against full recomputation, deterministic greedy decoding. */
+ * KV cache against full recomputation, deterministic greedy decoding.
+ * `test_nn bench MODEL_DIR THREADS TOKENS` is bench/infer.sh's driver. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -397,8 +398,87 @@ static void test_generate(void)
 	nn_model_free(m);
 }
 
-int main(void)
+/* ---- benchmark driver: test_nn bench MODEL_DIR THREADS TOKENS ------------ */
+
+#include <omp.h>
+#include <time.h>
+
+static double now_s(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Copy bandwidth with `threads` threads, STREAM's convention: bytes read +
+ * bytes written per second; best of 5 copies of 256 MiB. */
+static double copy_bandwidth(int threads)
+{
+	size_t n = 256u << 20;
+	char *a = malloc(n), *b = malloc(n);
+	memset(a, 1, n);
+	memset(b, 2, n);
+	double best = 1e30;
+	for (int r = 0; r < 5; r++) {
+		double t0 = now_s();
+		#pragma omp parallel num_threads(threads)
+		{
+			int k = omp_get_thread_num(), nt = omp_get_num_threads();
+			size_t chunk = n / nt, off = k * chunk;
+			memcpy(b + off, a + off, k == nt - 1 ? n - off : chunk);
+		}
+		double t = now_s() - t0;
+		if (t < best)
+			best = t;
+	}
+	volatile char sink = b[n / 2];
+	(void)sink;
+	free(a);
+	free(b);
+	return 2.0 * n / best;
+}
+
+static int bench(const char *model, int threads, int ntok)
+{
+	nn_cpu_ops.set_threads(threads);
+	nn_model *m = nn_model_load(model, &nn_cpu_ops, err, sizeof err);
+	if (!m) {
+		fprintf(stderr, "test_nn: %s\n", err);
+		return 66;
+	}
+	const nn_config *c = &m->c;
+	nn_state *s = nn_state_new(m, 0);
+	float *logits = malloc(sizeof(float) * c->vocab_size);
+	int32_t prompt[16];
+	for (int i = 0; i < 16; i++)
+		prompt[i] = (i * 37 + 5) % c->vocab_size;
+	if (ntok + 16 > c->max_seq)
+		ntok = c->max_seq - 16;
+	nn_forward(m, s, prompt, 16, logits, 0, err, sizeof err);	/* prefill, not timed */
+	double t0 = now_s();
+	for (int i = 0; i < ntok; i++) {
+		int32_t id = nn_argmax(logits, c->vocab_size);
+		nn_forward(m, s, &id, 1, logits, 0, err, sizeof err);
+	}
+	double dt = now_s() - t0;
+	/* weights read per decoded token: everything but the embedding table,
+	 * of which one row is read, unless it doubles as the output head */
+	double wbytes = 4.0 * (m->n_params - (c->tied ? 0 : (size_t)c->vocab_size * c->dim));
+	double bw = copy_bandwidth(threads);
+	printf("{\"params\":%zu,\"threads\":%d,\"tokens\":%d,\"decode_tok_s\":%.1f,"
+	       "\"weight_mb_per_token\":%.1f,\"copy_gb_s\":%.2f,\"bound_tok_s\":%.1f,\"ratio\":%.2f}\n",
+	       m->n_params, threads, ntok, ntok / dt, wbytes / 1e6, bw / 1e9, bw / wbytes,
+	       (ntok / dt) / (bw / wbytes));
+	free(logits);
+	nn_state_free(m, s);
+	nn_model_free(m);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "bench"))
+		return bench(argv[2], atoi(argv[3]), atoi(argv[4]));
 	snprintf(dir, sizeof dir, "/tmp/test_nn.XXXXXX");
 	if (!mkdtemp(dir))
 		return 1;
