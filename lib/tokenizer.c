@@ -9,14 +9,11 @@
  *
  * Everything but the per-word cache is read-only after tok_load(); the cache is sharded
  * under mutexes, so a shared tokenizer can encode from many threads. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "tokenizer.h"
 #include "tokenizer_int.h"
 
-#include <errno.h>
 #include <pcre2.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -604,7 +601,7 @@ long tok_encode(const tokenizer *t, const char *text, size_t len, int add_specia
 			e.md = pcre2_match_data_create(1, NULL);
 	size_t sec = 0, i = 0;
 	while (i < len && t->nadded) {
-		if (t->added_one_first >= 0) {	/* Qwen's all start with '<' */
+		if (t->added_one_first >= 0) {	/* one first byte ('<' for Qwen3): memchr */
 			const char *hit = memchr(text + i, t->added_one_first, len - i);
 			if (!hit)
 				break;

@@ -1,10 +1,7 @@
-/* test_tokenizer.c — the byte-level BPE tokenizer (lib/tokenizer.h).
- *
- * Without arguments: unit tests on tests/fixtures/tiny-tokenizer.json, and on the real
- * Qwen3 tokenizer.json when the npm reference package is installed.
- * With arguments it is the driver of the exactness test and the benchmark:
- *   test_tokenizer encode TOKENIZER.json < records.jsonl   one line of ids per record's "text"
- *   test_tokenizer bench TOKENIZER.json FILE [ROUNDS]       encode FILE's lines, print MB/s */
+/* test_tokenizer.c — the byte-level BPE tokenizer (lib/tokenizer.h): unit tests on
+ * tests/fixtures/tiny-tokenizer.json, and on the real Qwen3 tokenizer.json when the npm
+ * reference package is installed (else those checks skip). The exactness test against
+ * the JavaScript reference is tests/tokenizer/test-exact.sh. */
 #include <jv.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -45,90 +42,6 @@ static char *slurp(const char *path, size_t *n)
 		p[len < cap ? len : 0] = 0;
 	*n = len;
 	return p;
-}
-
-/* ---- driver modes --------------------------------------------------------------------- */
-
-static int drive_encode(const char *path)
-{
-	char err[512];
-	tokenizer *t = tok_load(path, err, sizeof err);
-	if (!t) {
-		fprintf(stderr, "test_tokenizer: %s\n", err);
-		return 1;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
-	while ((n = getline(&line, &cap, stdin)) > 0) {
-		jv rec = jv_parse_sized(line, n);
-		jv text = jv_object_get(jv_copy(rec), jv_string("text"));
-		if (jv_get_kind(text) != JV_KIND_STRING) {
-			fprintf(stderr, "test_tokenizer: record without text\n");
-			rc = 1;
-		} else {
-			int32_t *ids;
-			long k = tok_encode(t, jv_string_value(text), jv_string_length_bytes(jv_copy(text)),
-					    0, &ids);
-			for (long i = 0; i < k; i++)
-				printf(i ? " %d" : "%d", ids[i]);
-			if (k < 0)
-				printf("error");
-			printf("\n");
-			free(ids);
-		}
-		jv_free(text), jv_free(rec);
-	}
-	free(line);
-	tok_free(t);
-	return rc;
-}
-
-static int drive_bench(const char *path, const char *file, int rounds)
-{
-	char err[512];
-	double t0 = now();
-	tokenizer *t = tok_load(path, err, sizeof err);
-	double load = now() - t0;
-	if (!t) {
-		fprintf(stderr, "test_tokenizer: %s\n", err);
-		return 1;
-	}
-	size_t n;
-	char *text = slurp(file, &n);
-	if (!text) {
-		fprintf(stderr, "test_tokenizer: cannot read '%s'\n", file);
-		return 1;
-	}
-	/* encode line by line (records are short texts), best of the rounds */
-	double best = 1e9;
-	long ntok = 0;
-	for (int r = 0; r < rounds; r++) {
-		t0 = now();
-		ntok = 0;
-		for (char *p = text, *end = text + n; p < end;) {
-			char *nl = memchr(p, '\n', end - p);
-			size_t len = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
-			int32_t *ids;
-			long k = tok_encode(t, p, len, 0, &ids);
-			if (k < 0) {
-				fprintf(stderr, "test_tokenizer: cannot encode\n");
-				return 1;
-			}
-			ntok += k;
-			free(ids);
-			p += len;
-		}
-		double dt = now() - t0;
-		if (dt < best)
-			best = dt;
-	}
-	printf("{\"impl\":\"lift-sys\",\"bytes\":%zu,\"tokens\":%ld,\"seconds\":%.4f,"
-	       "\"mb_per_s\":%.2f,\"load_s\":%.3f}\n", n, ntok, best, n / best / 1e6, load);
-	free(text);
-	tok_free(t);
-	return 0;
 }
 
 /* ---- unit tests ------------------------------------------------------------------------ */
@@ -241,14 +154,39 @@ static void test_tiny(void)
 	tok_free(t);
 }
 
-/* The tiny fixture with its merges rewritten as [a, b] pairs must encode the same. */
-static void test_merge_forms(void)
+static jv tiny_doc(void)
 {
 	size_t n;
 	char *text = slurp(TINY, &n);
 	jv doc = jv_parse_sized(text, n);
 	free(text);
-	jv merges = jv_getpath(jv_copy(doc), JV_ARRAY(jv_string("model"), jv_string("merges")));
+	return doc;
+}
+
+/* Load a variant of the tiny fixture: doc with `value` set at the jq-style `path`. */
+static tokenizer *tiny_variant(jv path, jv value)
+{
+	jv doc = jv_setpath(tiny_doc(), path, value);
+	char file[] = "/tmp/test-tokenizer-XXXXXX";
+	int fd = mkstemp(file);
+	jv dump = jv_dump_string(doc, 0);
+	FILE *f = fdopen(fd, "w");
+	fputs(jv_string_value(dump), f);
+	fclose(f);
+	jv_free(dump);
+	char err[512];
+	tokenizer *t = tok_load(file, err, sizeof err);
+	if (!t)
+		printf("# %s\n", err);
+	unlink(file);
+	return t;
+}
+
+/* The tiny fixture with its merges rewritten as [a, b] pairs must encode the same. */
+static void test_merge_forms(void)
+{
+	jv doc = tiny_doc();
+	jv merges = jv_getpath(doc, JV_ARRAY(jv_string("model"), jv_string("merges")));
 	jv pairs = jv_array();
 	jv_array_foreach(merges, i, m) {
 		const char *s = jv_string_value(m), *sp = strchr(s, ' ');
@@ -256,17 +194,9 @@ static void test_merge_forms(void)
 		jv_free(m);
 	}
 	jv_free(merges);
-	doc = jv_setpath(doc, JV_ARRAY(jv_string("model"), jv_string("merges")), pairs);
-	char path[] = "/tmp/test-tokenizer-XXXXXX";
-	int fd = mkstemp(path);
-	jv dump = jv_dump_string(doc, 0);
-	FILE *f = fdopen(fd, "w");
-	fputs(jv_string_value(dump), f);
-	fclose(f);
-	jv_free(dump);
-
 	char err[512];
-	tokenizer *s1 = tok_load(TINY, err, sizeof err), *s2 = tok_load(path, err, sizeof err);
+	tokenizer *s1 = tok_load(TINY, err, sizeof err);
+	tokenizer *s2 = tiny_variant(JV_ARRAY(jv_string("model"), jv_string("merges")), pairs);
 	T_OK(s1 && s2, "merges as pairs load");
 	if (s1 && s2) {
 		const char *x = "    def __init__(self, width=70, initial_indent=''):\n";
@@ -278,7 +208,78 @@ static void test_merge_forms(void)
 		free(a), free(b);
 	}
 	tok_free(s1), tok_free(s2);
-	unlink(path);
+}
+
+/* Pipeline parts Qwen3 does not use but other byte-level tokenizers do. */
+static void test_variants(void)
+{
+	int32_t *ids;
+	size_t len;
+	char *s;
+	/* TemplateProcessing: what add_special puts around the text */
+	jv tp = jv_parse("{\"type\": \"TemplateProcessing\", \"single\": ["
+			 "{\"SpecialToken\": {\"id\": \"<|im_start|>\", \"type_id\": 0}},"
+			 "{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}},"
+			 "{\"SpecialToken\": {\"id\": \"<|im_end|>\", \"type_id\": 0}}],"
+			 "\"pair\": [], \"special_tokens\": {"
+			 "\"<|im_start|>\": {\"id\": \"<|im_start|>\", \"ids\": [657], \"tokens\": [\"<|im_start|>\"]},"
+			 "\"<|im_end|>\": {\"id\": \"<|im_end|>\", \"ids\": [658], \"tokens\": [\"<|im_end|>\"]}}}");
+	tokenizer *t = tiny_variant(JV_ARRAY(jv_string("post_processor")), tp);
+	T_OK(t, "TemplateProcessing post-processor loads");
+	if (t) {
+		long n = tok_encode(t, "hi", 2, 1, &ids);
+		T_OK(n >= 3 && ids[0] == 657 && ids[n - 1] == 658, "add_special wraps the text");
+		free(ids);
+		n = tok_encode(t, "hi", 2, 0, &ids);
+		T_OK(n >= 1 && ids[0] != 657, "without add_special: nothing added");
+		free(ids);
+		tok_free(t);
+	}
+	/* GPT-2: ByteLevel does the split itself, with a prefix space */
+	jv bl = jv_parse("{\"type\": \"ByteLevel\", \"add_prefix_space\": true, \"use_regex\": true}");
+	t = tiny_variant(JV_ARRAY(jv_string("pre_tokenizer")), bl);
+	T_OK(t, "GPT-2 style ByteLevel pre-tokenizer loads");
+	if (t) {
+		long n = enc(t, "hi there", &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_EQ_STR(s, " hi there", "add_prefix_space adds one space");
+		free(s), free(ids);
+		n = enc(t, " hi", &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_EQ_STR(s, " hi", "and none before a space");
+		free(s), free(ids);
+		tok_free(t);
+	}
+	/* an added token with rstrip and lstrip eats the whitespace around it */
+	t = tiny_variant(JV_ARRAY(jv_string("added_tokens"), jv_number(1), jv_string("rstrip")), jv_true());
+	if (t) {
+		long n = enc(t, "a <|im_start|>  \n b", &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_EQ_STR(s, "a <|im_start|>b", "rstrip: whitespace after the token is dropped");
+		free(s), free(ids);
+		tok_free(t);
+	} else
+		T_OK(0, "rstrip variant loads");
+	t = tiny_variant(JV_ARRAY(jv_string("added_tokens"), jv_number(1), jv_string("lstrip")), jv_true());
+	if (t) {
+		long n = enc(t, "a \t<|im_start|> b", &ids);
+		s = n > 0 ? tok_decode(t, ids, n, 0, &len) : NULL;
+		T_EQ_STR(s, "a<|im_start|> b", "lstrip: whitespace before the token is dropped");
+		free(s), free(ids);
+		tok_free(t);
+	} else
+		T_OK(0, "lstrip variant loads");
+	/* unsupported pipeline parts are refused, not ignored */
+	t = tiny_variant(JV_ARRAY(jv_string("normalizer")), jv_parse("{\"type\": \"Lowercase\"}"));
+	T_OK(!t, "an unsupported normalizer is refused");
+	tok_free(t);
+	t = tiny_variant(JV_ARRAY(jv_string("model"), jv_string("byte_fallback")), jv_true());
+	T_OK(!t, "byte_fallback is refused");
+	tok_free(t);
+	t = tiny_variant(JV_ARRAY(jv_string("model"), jv_string("merges"), jv_number(0)),
+			 jv_string("Ġ nosuchtoken"));
+	T_OK(!t, "a merge of an unknown token is refused");
+	tok_free(t);
 }
 
 static void test_errors(void)
@@ -400,14 +401,11 @@ static void test_qwen(void)
 	test_heap_merge(QWEN, "Qwen3: heap merge = scan merge");
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
-	if (argc >= 3 && !strcmp(argv[1], "encode"))
-		return drive_encode(argv[2]);
-	if (argc >= 4 && !strcmp(argv[1], "bench"))
-		return drive_bench(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 3);
 	test_tiny();
 	test_merge_forms();
+	test_variants();
 	test_errors();
 	test_heap_merge(TINY, "tiny: heap merge = scan merge");
 	test_qwen();
