@@ -51,6 +51,37 @@ int main(void)
 	T_OK(cnt[1] + cnt[3] == 20000 && cnt[1] > 9000 && cnt[3] > 9000, "top_k 2");
 	nn_sampler_free(&s);
 
+	/* top_k over a large vocabulary: every draw is among the k largest */
+	{
+		enum { BIG = 5000, K = 10 };
+		static float big[BIG], tmp[BIG];
+		nn_rng g;
+		nn_rng_seed(&g, 5);
+		for (int i = 0; i < BIG; i++)
+			big[i] = 3 * nn_rng_normal(&g);
+		float kth;	/* the k-th largest, by counting */
+		int inside = 1, seen_k = 0;
+		for (int i = 0;; i++) {
+			int above = 0;
+			for (int j = 0; j < BIG; j++)
+				above += big[j] > big[i];
+			if (above == K - 1) {
+				kth = big[i];
+				break;
+			}
+		}
+		nn_sampler_init(&s, 2.0f, K, 1, 11);
+		for (int r = 0; r < 3000; r++) {
+			memcpy(tmp, big, sizeof big);
+			int id = nn_sample(&s, tmp, BIG);
+			inside &= big[id] >= kth;
+			seen_k |= big[id] == kth;
+		}
+		nn_sampler_free(&s);
+		T_OK(inside, "top_k 10 of 5000: every draw among the 10 largest");
+		T_OK(seen_k, "and the 10th is drawn too");
+	}
+
 	/* top_p: p(1) = p(3) = 0.36 each; 0.5 needs both, 0.3 needs one */
 	memset(cnt, 0, sizeof cnt);
 	nn_sampler_init(&s, 1.0f, 0, 0.5f, 3);
