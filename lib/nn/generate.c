@@ -49,11 +49,14 @@ int nn_generate(const nn_model *m, nn_state *s, nn_sampler *smp, const int32_t *
 		budget = m->c.max_seq - np;
 	int V = m->c.vocab_size;
 	float *logits = malloc(sizeof(float) * V);
+	/* embedding rows past the tokenizer's last id (Qwen3 pads 151,669 to
+	 * 151,936) have no text: never sample them */
+	int Vs = o->tok && tok_vocab_size(o->tok) < (size_t)V ? (int)tok_vocab_size(o->tok) : V;
 	out->ids = malloc(sizeof(int32_t) * (budget + 1));
 	int rc = nn_forward(m, s, prompt, np, logits, 0, err, errsz);	/* prefill: one pass */
 	long cut = -1;
 	while (rc == 0 && out->n < budget) {
-		int32_t id = nn_sample(smp, logits, V);
+		int32_t id = nn_sample(smp, logits, Vs);
 		if (is_eos(o, id)) {
 			out->finish = "stop";
 			break;
