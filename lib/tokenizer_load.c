@@ -911,7 +911,10 @@ void tok_free(tokenizer *t)
 
 /* The JavaScript reference rewrites two well-known patterns before compiling them with
  * the 'u' flag (transformers.js PROBLEMATIC_REGEX_MAP); we do the same, then make PCRE2's
- * classes mean what JavaScript's do: \s also matches U+FEFF, \d and \w are ASCII only. */
+ * classes mean what JavaScript's do: \s is JavaScript's WhiteSpace and LineTerminator
+ * set (with U+FEFF, without U+0085, which PCRE2 counts), \d and \w are ASCII only. */
+#define JS_SPACE "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}" \
+	"\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
 static const char *const JS_REWRITES[][2] = {
 	{ "(?i:'s|'t|'re|'ve|'m|'ll|'d)",
 	  "(?:'([sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD]))" },
@@ -954,8 +957,8 @@ char *tok_regex_translate(const char *re)
 		if (*p == '\\' && p[1]) {
 			const char *rep = NULL;
 			switch (p[1]) {
-			case 's': rep = in_class ? "\\s\\x{FEFF}" : "[\\s\\x{FEFF}]"; break;
-			case 'S': rep = in_class ? NULL : "[^\\s\\x{FEFF}]"; break;
+			case 's': rep = in_class ? JS_SPACE : "[" JS_SPACE "]"; break;
+			case 'S': rep = in_class ? NULL : "[^" JS_SPACE "]"; break;
 			case 'd': rep = in_class ? "0-9" : "[0-9]"; break;
 			case 'D': rep = in_class ? NULL : "[^0-9]"; break;
 			case 'w': rep = in_class ? "A-Za-z0-9_" : "[A-Za-z0-9_]"; break;

