@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
-#include <omp.h>
 #include "nn/ops.h"
 
 static void *cpu_alloc(size_t n)
@@ -18,18 +17,14 @@ static void *cpu_alloc(size_t n)
 static void cpu_free(void *p) { free(p); }
 static void cpu_copy(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
 
-/* Two thread pools share the cores: OpenBLAS's for the matrix products and
- * OpenMP's for the rest. Both spin a while when they run out of work, so
- * the OpenMP loops below only run in parallel on a prompt's many tokens;
- * while decoding (one token) they stay on the calling thread, and OpenBLAS
- * has the cores to itself. (With OpenMP loops in every layer of decoding,
- * two threads decoded ~10x slower than one on a busy 2-core machine.) */
+/* One thread pool: OpenBLAS's. Every product of matrices, attention's
+ * included, goes through BLAS; what is left (norms, rotations, softmax) is
+ * linear in the activations and runs on the calling thread. A second pool
+ * (OpenMP loops) spinning while OpenBLAS's threads wanted the cores made two
+ * threads decode ~10x slower than one on a busy 2-core machine. */
 static void cpu_set_threads(int n)
 {
-	if (n < 1)
-		n = 1;
-	openblas_set_num_threads(n);
-	omp_set_num_threads(n);
+	openblas_set_num_threads(n < 1 ? 1 : n);
 }
 
 static void cpu_matmul(float *out, const float *in, const float *w, int T, int K, int N,
@@ -49,7 +44,6 @@ static void cpu_matmul_acc(float *w, const float *b, const float *a, int N, int 
 
 static void cpu_rmsnorm(float *out, const float *in, const float *w, int R, int D, float eps)
 {
-	#pragma omp parallel for if ((size_t)R * D >= 65536)
 	for (int r = 0; r < R; r++) {
 		const float *x = in + (size_t)r * D;
 		float *o = out + (size_t)r * D;
@@ -65,7 +59,6 @@ static void cpu_rmsnorm(float *out, const float *in, const float *w, int R, int 
 static void cpu_rope(float *x, int T, int nh, int hd, int pos0, const float *inv_freq)
 {
 	int half = hd / 2;
-	#pragma omp parallel for if ((size_t)T * nh * hd >= 65536)
 	for (int t = 0; t < T; t++) {
 		float pos = (float)(pos0 + t);
 		for (int i = 0; i < half; i++) {
@@ -80,52 +73,69 @@ static void cpu_rope(float *x, int T, int nh, int hd, int pos0, const float *inv
 	}
 }
 
+/* softmax of row[0..n) in place, and zeros in row[n..len) (the causal mask) */
+static void softmax_masked(float *row, int n, int len)
+{
+	float mx = -INFINITY, sum = 0;
+	for (int s = 0; s < n; s++)
+		if (row[s] > mx)
+			mx = row[s];
+	for (int s = 0; s < n; s++)
+		sum += (row[s] = expf(row[s] - mx));
+	float inv = 1.0f / sum;
+	for (int s = 0; s < n; s++)
+		row[s] *= inv;
+	for (int s = n; s < len; s++)
+		row[s] = 0;
+}
+
+#define ATT_ROWS 256	/* query rows per block of scores: [ATT_ROWS, S] floats */
+
 static void cpu_attention(float *out, const float *q, const float *k, const float *v,
 			  int T, int pos0, int H, int KV, int hd)
 {
 	int group = H / KV, S = pos0 + T;
-	size_t qs = (size_t)H * hd, ks = (size_t)KV * hd;
+	int qs = H * hd, ks = KV * hd;
 	float scale = 1.0f / sqrtf((float)hd);
-	#pragma omp parallel if (T > 1)
-	{
-		float *sc = malloc(sizeof(float) * S);
-		#pragma omp for collapse(2) schedule(static)
-		for (int t = 0; t < T; t++)
-			for (int h = 0; h < H; h++) {
-				const float *qv = q + t * qs + (size_t)h * hd;
-				const float *kb = k + (size_t)(h / group) * hd;
-				const float *vb = v + (size_t)(h / group) * hd;
-				int n = pos0 + t + 1;	/* causal: positions 0..pos0+t */
-				float mx = -INFINITY;
-				for (int s = 0; s < n; s++) {
-					const float *kv = kb + s * ks;
-					float d = 0;
-					for (int i = 0; i < hd; i++)
-						d += qv[i] * kv[i];
-					sc[s] = d * scale;
-					if (sc[s] > mx)
-						mx = sc[s];
-				}
-				float sum = 0;
-				for (int s = 0; s < n; s++)
-					sum += (sc[s] = expf(sc[s] - mx));
-				float inv = 1.0f / sum;
-				float *o = out + t * qs + (size_t)h * hd;
-				memset(o, 0, sizeof(float) * hd);
-				for (int s = 0; s < n; s++) {
-					const float *vv = vb + s * ks;
-					float p = sc[s] * inv;
-					for (int i = 0; i < hd; i++)
-						o[i] += p * vv[i];
-				}
+	int rows = T < ATT_ROWS ? T : ATT_ROWS;
+	float *sc = malloc(sizeof(float) * rows * S);
+	for (int h = 0; h < H; h++) {
+		const float *kb = k + (size_t)(h / group) * hd, *vb = v + (size_t)(h / group) * hd;
+		if (T == 1) {	/* decoding: one query, a dot product per cached position */
+			const float *qv = q + (size_t)h * hd;
+			for (int s = 0; s < S; s++) {
+				float d = 0;
+				for (int i = 0; i < hd; i++)
+					d += qv[i] * kb[(size_t)s * ks + i];
+				sc[s] = d * scale;
 			}
-		free(sc);
+			softmax_masked(sc, S, S);
+			float *o = out + (size_t)h * hd;
+			memset(o, 0, sizeof(float) * hd);
+			for (int s = 0; s < S; s++)
+				for (int i = 0; i < hd; i++)
+					o[i] += sc[s] * vb[(size_t)s * ks + i];
+			continue;
+		}
+		/* a prompt: blocks of query rows t0..t0+tb see keys 0..n */
+		for (int t0 = 0; t0 < T; t0 += rows) {
+			int tb = T - t0 < rows ? T - t0 : rows, n = pos0 + t0 + tb;
+			const float *qb = q + (size_t)t0 * qs + (size_t)h * hd;
+			/* sc[tb, n] = scale * q[tb, hd] @ k[n, hd]^T */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, tb, n, hd, scale, qb, qs,
+				    kb, ks, 0.0f, sc, n);
+			for (int r = 0; r < tb; r++)	/* row r sees positions 0..pos0+t0+r */
+				softmax_masked(sc + (size_t)r * n, pos0 + t0 + r + 1, n);
+			/* out[tb, hd] = sc[tb, n] @ v[n, hd] */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, tb, hd, n, 1.0f, sc, n,
+				    vb, ks, 0.0f, out + (size_t)t0 * qs + (size_t)h * hd, qs);
+		}
 	}
+	free(sc);
 }
 
 static void cpu_swiglu(float *g, const float *u, size_t n)
 {
-	#pragma omp parallel for if (n >= 65536)
 	for (size_t i = 0; i < n; i++)
 		g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
 }
