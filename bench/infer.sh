@@ -4,7 +4,8 @@
 # 8 heads / 4 KV heads, FFN 1536, vocab 8192, tied), fp32, greedy, after a
 # 16-token prefill. bound = measured copy bandwidth (read + write bytes/s, as
 # STREAM counts) / weight bytes read per token; ratio = achieved / bound.
-# Also ls-infer end to end (tokenizer, template, sampling) on the same model.
+# Also a 256-token prompt's prefill speed, and ls-infer end to end
+# (tokenizer, template, sampling) on the same model shape.
 set -eu
 B=${B:-build}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -12,9 +13,8 @@ N=${N:-128}
 "$B/tests/test_mkmodel" "$T/m" --dim 512 --layers 6 --heads 8 --kv-heads 4 --ffn 1536 \
 	--vocab 8192 --ctx 1024 >/dev/null
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-for j in 1 2; do
+for j in 1 2 1 2; do
 	"$B/tests/test_nn" bench "$T/m" $j "$N"
-	OMP_WAIT_POLICY=passive "$B/tests/test_nn" bench "$T/m" $j "$N" | sed 's/}$/,"omp_wait_policy":"passive"}/'
 done
 # end to end: ls-infer with the tiny tokenizer, 4 records of up to N tokens
 "$B/tests/test_mkmodel" "$T/t" --dim 512 --layers 6 --heads 8 --kv-heads 4 --ffn 1536 \

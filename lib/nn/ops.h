@@ -1,7 +1,7 @@
 /* nn/ops.h — the math a decoder needs, behind one table of functions.
  *
  * The model code (nn/model.c) never does arithmetic itself: it calls these.
- * The CPU table (nn/ops_cpu.c: OpenBLAS GEMM, OpenMP loops, fp32) is the
+ * The CPU table (nn/ops_cpu.c: fp32, OpenBLAS GEMM/GEMV on its threads) is the
  * reference; a CUDA backend provides the same table over device memory, and
  * its kernels are checked against this one. Every pointer an op receives was
  * allocated with the same table's alloc. Row-major throughout; shapes are
