@@ -416,12 +416,17 @@ int nn_model_save(const nn_model *m, const char *dir, int dtype, size_t shard_by
 
 /* ---- state: KV cache and scratch -------------------------------------------- */
 
+static int reserve_cache(const nn_model *m, nn_state *s, int need);
+
 nn_state *nn_state_new(const nn_model *m, int cap)
 {
 	nn_state *s = calloc(1, sizeof *s);
 	s->k = calloc(m->c.n_layers, sizeof *s->k);
 	s->v = calloc(m->c.n_layers, sizeof *s->v);
-	(void)cap;
+	if (cap > 0 && reserve_cache(m, s, cap)) {
+		nn_state_free(m, s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -471,8 +476,13 @@ static int reserve_cache(const nn_model *m, nn_state *s, int need)
 	size_t row = (size_t)m->c.n_kv_heads * m->c.head_dim * sizeof(float);
 	for (int l = 0; l < m->c.n_layers; l++) {
 		float *k = m->ops->alloc(cap * row), *v = m->ops->alloc(cap * row);
-		if (!k || !v)
+		if (!k || !v) {	/* layers before l have grown: harmless, cap stays */
+			if (k)
+				m->ops->free(k);
+			if (v)
+				m->ops->free(v);
 			return -1;
+		}
 		if (s->pos) {
 			m->ops->copy(k, s->k[l], s->pos * row);
 			m->ops->copy(v, s->v[l], s->pos * row);

@@ -87,6 +87,8 @@ typedef struct nn_state {
 	int *ids;		/* [T] */
 } nn_state;
 
+/* cap > 0 allocates the cache for that many positions now; it grows on
+ * demand either way. NULL when out of memory. */
 nn_state *nn_state_new(const nn_model *m, int cap);
 void nn_state_reset(nn_state *s);	/* forget the sequence, keep the memory */
 void nn_state_free(const nn_model *m, nn_state *s);
