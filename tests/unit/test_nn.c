@@ -169,6 +169,23 @@ static void test_config(void)
 	T_OK(nn_config_parse(&c, ll, strlen(ll), err, sizeof err) == 0, "a Llama config with defaults");
 	T_OK(c.n_kv_heads == 4 && c.head_dim == 16 && !c.tied && !c.qk_norm && c.n_eos == 2 &&
 	     c.rope_factor == 8 && c.rope_theta == 10000, "defaults: kv heads, head_dim, untied");
+	/* Llama 3.1's rope scaling: high frequencies kept, low ones divided by
+	 * the factor, the band between blended (wavelengths against 8192/1 and 8192/4) */
+	c.head_dim = 128, c.rope_theta = 500000, c.n_heads = 1, c.n_kv_heads = 1, c.dim = 128;
+	nn_model *rm = nn_model_new(&c, &nn_cpu_ops, err, sizeof err);
+	int mid = -1;
+	for (int i = 0; i < 64 && rm; i++) {
+		double f = pow(500000.0, -2.0 * i / 128), wl = 2 * M_PI / f;
+		if (wl >= 2048 && wl <= 8192 && mid < 0)
+			mid = i;
+	}
+	double fm = pow(500000.0, -2.0 * mid / 128), sm = (8192 / (2 * M_PI / fm) - 1) / 3;
+	T_OK(rm && fabsf(rm->inv_freq[0] - 1.0f) < 1e-6f &&
+	     fabs(rm->inv_freq[63] - pow(500000.0, -126.0 / 128) / 8) < 1e-9 &&
+	     fabs(rm->inv_freq[mid] - ((1 - sm) * fm / 8 + sm * fm)) < 1e-6 * fm,
+	     "llama3 rope scaling of the frequencies");
+	nn_model_free(rm);
+	c.head_dim = 16, c.rope_theta = 10000, c.n_heads = 4, c.n_kv_heads = 4, c.dim = 64;
 	char *js = nn_config_json(&c);
 	nn_config c2;
 	T_OK(nn_config_parse(&c2, js, strlen(js), err, sizeof err) == 0 && c2.dim == c.dim &&
