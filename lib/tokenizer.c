@@ -50,7 +50,8 @@ static void ids_append(struct ids *a, const int32_t *v, size_t n)
 			a->cap = a->cap ? a->cap * 2 : 64;
 		a->v = xrealloc(a->v, a->cap * sizeof *a->v);
 	}
-	memcpy(a->v + a->n, v, n * sizeof *v);
+	if (n)
+		memcpy(a->v + a->n, v, n * sizeof *v);
 	a->n += n;
 }
 
