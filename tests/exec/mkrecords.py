@@ -22,7 +22,7 @@ def records(root, path, repo, doctests_only):
     def walk(body, prefix, cls):
         for n in body:
             if isinstance(n, ast.ClassDef):
-                walk(n.body, prefix + n.name + ".", n)
+                yield from walk(n.body, prefix + n.name + ".", n)
             elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 doc = ast.get_docstring(n, clean=True)
                 try:
