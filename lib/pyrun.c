@@ -3,6 +3,7 @@
 #include <Python.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -368,9 +369,28 @@ pyrun *pyrun_start(int worker, const pyrun_opts *o, char *err, size_t errsz)
 
 unsigned pyrun_flags(const pyrun *z) { return z->flags; }
 
+/* send_jv to a zygote that may have died: EPIPE, not a SIGPIPE that would
+ * kill the whole tool. The signal is blocked for this thread and any pending
+ * one is consumed before unblocking. */
+static int send_to_zygote(int fd, jv v)
+{
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	int rc = send_jv(fd, v);
+	if (rc < 0) {
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 jv pyrun_exec(pyrun *z, jv request)
 {
-	if (send_jv(z->to, request) < 0)
+	if (send_to_zygote(z->to, request) < 0)
 		return jv_invalid_with_msg(jv_string("the zygote is gone"));
 	size_t n;
 	char *a = recv_msg(z->from, &n);
