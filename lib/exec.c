@@ -1,5 +1,6 @@
 /* exec.c — records to harness requests, answers to verdicts, checkouts (see exec.h). */
 #include <errno.h>
+#include <ftw.h>
 #include <git2.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,6 +41,13 @@ jv exec_error(const char *mode, const char *category, const char *message)
 /* ---- checkouts ---------------------------------------------------------- */
 
 static pthread_mutex_t checkout_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(p);
+	return 0;
+}
 
 static int mkdirs(const char *path, mode_t mode)
 {
@@ -114,7 +122,13 @@ int exec_checkout(const char *cache_dir, const char *repo, const char *commit,
 	}
 	umask(old);
 	if (rename(tmp, dir) < 0) {
-		snprintf(err, errsz, "cannot rename '%s': %s", tmp, strerror(errno));
+		int e = errno;
+		nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		if (stat(dir, &st) == 0) {	/* another ls-exec made it first */
+			rc = 0;
+			goto out;
+		}
+		snprintf(err, errsz, "cannot rename '%s': %s", tmp, strerror(e));
 		goto out;
 	}
 	rc = 0;
