@@ -7,17 +7,18 @@
 #include "tool.h"
 
 static struct {
-	const char *code_field, *mode, *cache_dir;
+	const char *code_field, *mode, *runner, *cache_dir;
 	ls_strlist keep, preload;
 	int trace, trace_count, trace_repr, no_duration, timeout, memory_mb, disk_mb, output_kb;
 	double wall;
-} o = { .code_field = "code", .mode = "auto", .timeout = 10, .memory_mb = 1024, .disk_mb = 64,
+} o = { .code_field = "code", .mode = "auto", .runner = "auto", .timeout = 10, .memory_mb = 1024, .disk_mb = 64,
 	.output_kb = 1024, .trace_count = 32, .trace_repr = 1000 };
 
 static const ls_opt opts[] = {
 	{ "code-field", 0, "FIELD", LS_STR, &o.code_field, "test the code in FIELD (default code), e.g. a model's completion" },
 	{ "keep", 0, "STATUS", LS_LIST, &o.keep, "pass on only records with this exec.status (repeatable); the rest go to --rejects" },
 	{ "mode", 0, "MODE", LS_STR, &o.mode, "auto, doctest, assert or repo (default auto)" },
+	{ "runner", 0, "RUNNER", LS_STR, &o.runner, "repository tests: auto (pytest if installed), pytest or unittest" },
 	{ "trace", 0, NULL, LS_FLAG, &o.trace, "record the function's calls during its tests in exec.examples" },
 	{ "trace-count", 0, "N", LS_INT, &o.trace_count, "at most N traced calls per record (default 32)" },
 	{ "trace-repr", 0, "N", LS_INT, &o.trace_repr, "skip traced calls with a repr over N characters (default 1000)" },
@@ -150,6 +151,8 @@ int main(int argc, char **argv)
 	ls_parse(&t, argc, argv);
 	if (strcmp(o.mode, "auto") && strcmp(o.mode, "doctest") && strcmp(o.mode, "assert") && strcmp(o.mode, "repo"))
 		ls_die(EX_USAGE_, "unknown mode: '%s'", o.mode);
+	if (strcmp(o.runner, "auto") && strcmp(o.runner, "pytest") && strcmp(o.runner, "unittest"))
+		ls_die(EX_USAGE_, "unknown runner: '%s'", o.runner);
 	if (o.timeout < 1 || o.memory_mb < 64 || o.disk_mb < 1 || o.output_kb < 1 || o.trace_count < 0 || o.trace_repr < 8)
 		ls_die(EX_USAGE_, "limit out of range (--timeout >= 1, --memory >= 64, --disk >= 1, --output >= 1)");
 	static ctx_t c;
@@ -166,6 +169,7 @@ int main(int argc, char **argv)
 	c.eo.lim.output = (size_t)o.output_kb << 10;
 	c.eo.code_field = o.code_field;
 	c.eo.mode = o.mode;
+	c.eo.runner = o.runner;
 	c.eo.trace = o.trace;
 	c.eo.trace_count = o.trace_count;
 	c.eo.trace_repr = o.trace_repr;

@@ -223,6 +223,7 @@ jv exec_request(const exec_opts *o, jv rec, jv *verdict)
 	jv_free(commit);
 	q = jv_object_set(q, jv_string("read_roots"), roots);
 	q = jv_object_set(q, jv_string("trace"), jv_bool(o->trace));
+	q = jv_object_set(q, jv_string("runner"), jv_string(o->runner ? o->runner : "auto"));
 	jv tl = jv_object_set(jv_object(), jv_string("count"), jv_number(o->trace_count));
 	q = jv_object_set(q, jv_string("trace_limits"), jv_object_set(tl, jv_string("repr"), jv_number(o->trace_repr)));
 	q = jv_object_set(q, jv_string("output_cap"), jv_number((double)o->lim.output));

@@ -15,6 +15,7 @@
 typedef struct {
 	const char *code_field;	/* the field with the code under test ("code") */
 	const char *mode;	/* auto | doctest | assert | repo */
+	const char *runner;	/* repository tests: auto | pytest | unittest */
 	int trace, trace_count, trace_repr;
 	int no_duration;	/* leave duration_ms out (byte-identical reruns) */
 	const char *cache_dir;	/* where per-commit checkouts live */

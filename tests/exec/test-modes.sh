@@ -74,4 +74,18 @@ ok_if "a broken completion fails the repository's tests" \
 	test "$(jq -r '.exec.status + " " + .exec.mode + " " + .exec.category' "$T/g.out")" = "failed repo assertion"
 $X --mode repo <"$T/g.jsonl" >"$T/g2.out"
 ok_if "the function's own code passes them" test "$(jq -r .exec.status "$T/g2.out")" = passed
+# unittest as the runner: the standard library's own test_bisect in a throwaway repository.
+if [ -f $STD/test/test_bisect.py ]; then
+	mkdir -p "$T/sb/tests" && cp $STD/test/test_bisect.py "$T/sb/tests/" && mkrepo "$T/sbr" "$T/sb/tests"
+	jq -nc --arg p "$T/sbr" --arg c "$(git -C "$T/sbr" rev-parse HEAD)" \
+		'{id: "u", name: "bisect_left", module: "bisect", code: "", repo: {path: $p, commit: $c},
+		  tests: ["tests/test_bisect.py::TestBisectPython::test_precomputed",
+			  "tests/test_bisect.py::TestInsortPython", "tests/test_bisect.py::TestBisectPython::test_nope"]}' >"$T/u.jsonl"
+	$X --runner unittest <"$T/u.jsonl" >"$T/u.out"
+	ok_if "unittest runs test ids and whole TestCase classes" \
+		test "$(jq -r '.exec | "\(.status) \(.tests_run) \(.tests_passed) \(.failures[0].test)"' "$T/u.out")" = \
+		"failed 5 4 tests/test_bisect.py::TestBisectPython::test_nope"
+else
+	skip "libpython3.11-testsuite is not installed"
+fi
 done_testing

@@ -404,26 +404,27 @@ def _run_source(src, ns, st):
 
 
 class _Result(unittest.TestResult):
-    def __init__(self, st):
+    def __init__(self, st, label=None):
         super().__init__()
         self.st = st
+        self.label = label
 
     def addSuccess(self, test):
         self.st.passed += 1
 
     def addFailure(self, test, err):
-        self.st.exc(test.id(), err[1])
+        self.st.exc(self.label or test.id(), err[1])
 
     def addError(self, test, err):
-        self.st.exc(test.id(), err[1])
+        self.st.exc(self.label or test.id(), err[1])
 
     def addSkip(self, test, reason):
         self.st.run -= 1
 
 
-def _run_unittest_case(t, st):
+def _run_unittest_case(t, st, label=None):
     st.run += 1
-    t.run(_Result(st))
+    t.run(_Result(st, label))
 
 
 def _run_assert(req, g, st):
@@ -483,10 +484,14 @@ def _run_repo(req, st):
                 st.exc("<code>", e)
                 return
         _trace_in(req, mod.__dict__, st)
-    try:
-        import pytest
-    except ImportError:
-        pytest = None
+    pytest = None
+    if req.get("runner") != "unittest":
+        try:
+            import pytest
+        except ImportError:
+            if req.get("runner") == "pytest":
+                st.fail("<runner>", "import_error", "pytest is not installed")
+                return
     if pytest is not None:
         args = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", root or ".",
                 "-o", "addopts=", "--no-header", "-W", "ignore::pytest.PytestConfigWarning"]
@@ -495,20 +500,35 @@ def _run_repo(req, st):
         if st.run == 0 and not st.failures:
             st.fail(" ".join(ids), "no_tests", "pytest ran no test (exit %s)" % int(code))
         return
-    for tid in ids:	# unittest: path::Class::test
+    loaded = {}
+    for tid in ids:	# unittest: path::Class::test, each test file imported once
         parts = tid.split("::")
-        st.run += 1
         try:
-            spec = importlib.util.spec_from_file_location("_lsexec_test", os.path.join(root or ".", parts[0]))
-            m = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(m)
+            m = loaded.get(parts[0])
+            if m is None:
+                name = "_lsexec_test_%d" % len(loaded)
+                spec = importlib.util.spec_from_file_location(name, os.path.join(root or ".", parts[0]))
+                m = importlib.util.module_from_spec(spec)
+                sys.modules[name] = m
+                spec.loader.exec_module(m)
+                loaded[parts[0]] = m
             suite = unittest.defaultTestLoader.loadTestsFromName(".".join(parts[1:]), m)
         except BaseException as e:
+            st.run += 1
             st.exc(tid, e)
             continue
-        st.run -= 1
+        for t in _flatten(suite):	# a name that does not load comes back as a _FailedTest
+            _run_unittest_case(t, st, tid if type(t).__name__ == "_FailedTest" else None)
+    if st.run == 0 and not st.failures:
+        st.fail(" ".join(ids), "no_tests", "unittest ran no test")
+
+
+def _flatten(suite):
+    if isinstance(suite, unittest.TestSuite):
         for t in suite:
-            _run_unittest_case(t, st)
+            yield from _flatten(t)
+    else:
+        yield suite
 
 
 # ---- warming the zygote ----------------------------------------------------
