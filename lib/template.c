@@ -83,8 +83,23 @@ jv tmpl_split_ops(const char *line)
 	return out;
 }
 
-/* Every {{slot}} of text must be bound: checked with combination 0 at load. */
+static jv subst_once(const char *text, jv binding);
+
+/* Every {{slot}} of text must be bound: checked with combination 0 at load.
+ * A value may itself hold slots ({"ret": "[x for x in {{xs}}]"}): they are
+ * replaced in a further pass, up to a small depth (no cycles). */
 jv tmpl_subst(const char *text, jv binding)
+{
+	jv r = subst_once(text, binding);
+	for (int pass = 0; pass < 4 && jv_is_valid(r) && strstr(jv_string_value(r), "{{"); pass++) {
+		jv next = subst_once(jv_string_value(r), binding);
+		jv_free(r);
+		r = next;
+	}
+	return r;
+}
+
+static jv subst_once(const char *text, jv binding)
 {
 	size_t cap = strlen(text) + 64, n = 0;
 	char *o = malloc(cap);
@@ -186,7 +201,7 @@ jv tmpl_header(jv t, const char *key)
 /* One alternative line of a "--- param" section. */
 static jv parse_alt(const char *line)
 {
-	if (*line != '{')
+	if (strncmp(line, "{\"", 2))	/* "{{slot}}" is a plain value */
 		return jv_object_set(jv_object(), jv_string(""), jv_string(line));
 	jv v = jv_parse(line);
 	if (!jv_is_valid(v)) {
@@ -358,7 +373,7 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 	t = jv_object_set(t, jv_string("inputs"), inputs);
 	if (jv_get_kind(err) != JV_KIND_NULL) {
 		jv_free(t);
-		return jv_invalid_with_msg(err);
+		return err;	/* already jv_invalid_with_msg */
 	}
 
 	/* required pieces */
