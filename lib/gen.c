@@ -504,7 +504,13 @@ jv gen_task(jv t, long combo)
 	jv_array_foreach(raw, i, kv) {
 		jv k = subst_or(jv_array_get(jv_copy(kv), 0), b);
 		jv v = subst_or(jv_array_get(kv, 1), b);
-		hdr = jv_array_append(hdr, JV_ARRAY(k, v));
+		/* a line whose value a variant leaves empty does not apply to it */
+		if (jv_string_length_bytes(jv_copy(v)) > 0)
+			hdr = jv_array_append(hdr, JV_ARRAY(k, v));
+		else {
+			jv_free(k);
+			jv_free(v);
+		}
 	}
 	jv_free(raw);
 	const char *cs = jv_string_value(code);

@@ -17,7 +17,7 @@
 extern char **environ;
 
 #define PROBE "_lsgen_case"
-#define MAX_REPR 2000		/* a longer expected value makes an unreadable test */
+#define MAX_REPR 4000		/* a longer expected value makes an unreadable test */
 
 jv gen_probe(jv task)
 {
