@@ -479,9 +479,17 @@ static jv case_call(const char *kind, const char *entry, const char *src)
 	}
 	jv body = jv_string("");
 	for (int i = 1; i < n; i++) {
+		/* "method(args)" calls a method of the instance o; "= expr" is an
+		 * expression over o as it stands (len(o), a loop of pushes) */
 		jv op = jv_array_get(jv_copy(ops), i);
-		body = jv_string_append_str(body, i > 1 ? ", o." : "o.");
-		body = jv_string_append_str(body, jv_string_value(op));
+		const char *os = jv_string_value(op);
+		body = jv_string_append_str(body, i > 1 ? ", " : "");
+		if (*os == '=')
+			body = jv_string_append_str(body, os + 1 + strspn(os + 1, " "));
+		else {
+			body = jv_string_append_str(body, "o.");
+			body = jv_string_append_str(body, os);
+		}
 		jv_free(op);
 	}
 	jv ctor = jv_array_get(ops, 0);
