@@ -335,6 +335,8 @@ static jv param_of(TSNode p, const char *src, const char *kind, jv hdr)
 	r = jv_object_set(r, jv_string("description"), arg_doc(jv_copy(hdr), name));
 	r = jv_object_set(r, jv_string("kind"), jv_string(kind));
 	r = jv_object_set(r, jv_string("default"), dflt ? jv_string(dflt) : jv_null());
+	if (type)
+		r = jv_object_set(r, jv_string("type_source"), jv_string("template"));
 	free(name);
 	free(type);
 	free(dflt);
@@ -397,6 +399,8 @@ static jv signature_of(TSNode def, const char *src, jv hdr)
 	jv s = jv_object_set(jv_object(), jv_string("name"), jv_string(name ? name : ""));
 	s = jv_object_set(s, jv_string("parameters"), params);
 	s = jv_object_set(s, jv_string("returns"), ret ? jv_string(ret) : jv_null());
+	if (ret)
+		s = jv_object_set(s, jv_string("returns_source"), jv_string("template"));
 	free(name);
 	free(ret);
 	jv_free(hdr);
@@ -444,6 +448,7 @@ static jv build_ir(jv t, jv hdr, jv sig, const char *summary)
 	meta = jv_object_set(meta, jv_string("language"), jv_string("python"));
 	meta = jv_object_set(meta, jv_string("origin"), jv_string("template"));
 	meta = jv_object_set(meta, jv_string("evidence"), jv_array());
+	meta = jv_object_set(meta, jv_string("template"), jv_copy(name));
 	jv ir = jv_object();
 	ir = jv_object_set(ir, jv_string("intent"), intent);
 	ir = jv_object_set(ir, jv_string("signature"), sig);

@@ -243,9 +243,10 @@ jv gen_exec(const char *exec, int jobs, jv records)
 		result = jv_invalid_with_msg(jv_string_fmt("cannot write '%s'", in));
 		goto out;
 	}
-	char jstr[16];
+	char jstr[16], rstr[16];
 	snprintf(jstr, sizeof jstr, "%d", jobs > 0 ? jobs : 1);
-	char *argv[] = { (char *)exec, "--trace", "--quiet", "-j", jstr, in, NULL };
+	snprintf(rstr, sizeof rstr, "%d", MAX_REPR);
+	char *argv[] = { (char *)exec, "--trace", "--trace-repr", rstr, "--quiet", "-j", jstr, in, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fout, 1);
