@@ -63,7 +63,10 @@ static jv observed(jv run, int ncases)
 	jv r = jv_object();
 	if (!status || (strcmp(status, "passed") && strcmp(status, "failed"))) {
 		jv f = rec_path(ex, "failures");
-		jv m = jv_array_length(jv_copy(f)) > 0 ? rec_path(jv_array_get(jv_copy(f), 0), "message") : jv_null();
+		jv f0 = jv_get_kind(f) == JV_KIND_ARRAY && jv_array_length(jv_copy(f)) > 0 ?
+			jv_array_get(jv_copy(f), 0) : jv_null();
+		jv m = rec_path(f0, "message");
+		jv_free(f0);
 		jv e = rec_path(run, "error.message");
 		jv why = jv_string_fmt("reference %s%s%s", status ? status : "not run",
 				       jv_get_kind(m) == JV_KIND_STRING ? ": " : jv_get_kind(e) == JV_KIND_STRING ? ": " : "",
