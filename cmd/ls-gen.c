@@ -47,14 +47,25 @@ static const char *find_exec(void)
 	return "ls-exec";
 }
 
-static void print_counts(jv counts, const char *what, int total)
+/* counts in the order of keys (NULL: sorted), with their share of total */
+static void print_counts(jv counts, const char *what, const char *const *keys, int total)
 {
-	jv_object_foreach(counts, k, v) {
-		fprintf(stderr, "ls-gen: %-10s %-24s %4d %5.1f%%\n", what, jv_string_value(k),
-			(int)jv_number_value(v), total ? 100.0 * jv_number_value(v) / total : 0.0);
-		jv_free(k);
-		jv_free(v);
+	jv ks = jv_keys(jv_copy(counts));
+	if (keys) {
+		jv_free(ks);
+		ks = jv_array();
+		for (int i = 0; keys[i]; i++)
+			ks = jv_array_append(ks, jv_string(keys[i]));
 	}
+	jv_array_foreach(ks, i, k) {
+		jv v = jv_object_get(jv_copy(counts), jv_copy(k));
+		int n = jv_get_kind(v) == JV_KIND_NUMBER ? (int)jv_number_value(v) : 0;
+		fprintf(stderr, "ls-gen: %-10s %-14s %4d %5.1f%%\n", what, jv_string_value(k), n,
+			total ? 100.0 * n / total : 0.0);
+		jv_free(v);
+		jv_free(k);
+	}
+	jv_free(ks);
 	jv_free(counts);
 }
 
@@ -123,8 +134,9 @@ int main(int argc, char **argv)
 	if (emitted < o.count)
 		ls_warn("only %d of %d tasks: the templates have no more distinct variations", emitted, o.count);
 	if (o.stats) {
-		print_counts(jv_object_get(jv_copy(report), jv_string("by_category")), "category", emitted);
-		print_counts(jv_object_get(jv_copy(report), jv_string("by_difficulty")), "difficulty", emitted);
+		static const char *const levels[] = { "easy", "medium", "hard", NULL };
+		print_counts(jv_object_get(jv_copy(report), jv_string("by_category")), "category", NULL, emitted);
+		print_counts(jv_object_get(jv_copy(report), jv_string("by_difficulty")), "difficulty", levels, emitted);
 	}
 	if (o.report) {
 		FILE *f = ls_open_out(&t, o.report);

@@ -298,11 +298,13 @@ static jv arg_doc(jv hdr, const char *name)
 		const char *ks = jv_string_value(k);
 		if (!strncmp(ks, "arg ", 4) && !strcmp(ks + 4, name)) {
 			jv_free(k);
+			jv_free(hdr);
 			return jv_array_get(kv, 1);
 		}
 		jv_free(k);
 		jv_free(kv);
 	}
+	jv_free(hdr);
 	return jv_string_fmt("the %s argument", name);
 }
 
@@ -327,8 +329,10 @@ static jv param_of(TSNode p, const char *src, const char *kind, jv hdr)
 	} else if (!strcmp(t, "list_splat_pattern") || !strcmp(t, "dictionary_splat_pattern")) {
 		kind = *t == 'l' ? "var-positional" : "var-keyword";
 		name = py_strdup(ts_node_named_child(p, 0), src);
-	} else
+	} else {
+		jv_free(hdr);
 		return jv_null();
+	}
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("name"), jv_string(name));
 	r = jv_object_set(r, jv_string("type_hint"), type ? jv_string(type) : jv_null());
@@ -440,6 +444,7 @@ static jv build_ir(jv t, jv hdr, jv sig, const char *summary)
 		jv_free(k);
 		jv_free(v);
 	}
+	jv_free(hdr);
 	if (jv_get_kind(why) == JV_KIND_NULL)
 		why = jv_string_fmt("Generated from the lift-sys template '%s'.", jv_string_value(name));
 	intent = jv_object_set(intent, jv_string("rationale"), why);

@@ -116,7 +116,7 @@ jv gen_finish(jv task, jv run1, jv run2)
 	int n = jv_array_length(jv_copy(cases));
 	jv o1 = observed(run1, n), o2 = observed(run2, n);
 	if (!jv_is_valid(o1) || !jv_is_valid(o2)) {
-		jv m = !jv_is_valid(o1) ? jv_invalid_get_msg(o1) : jv_invalid_get_msg(o2);
+		jv m = jv_invalid_get_msg(jv_copy(!jv_is_valid(o1) ? o1 : o2));
 		jv_free(o1);
 		jv_free(o2);
 		jv_free(cases);
@@ -323,11 +323,12 @@ jv gen_suite(jv templates, const gen_opts *o, jv *report)
 		jv probes = jv_array();
 		jv_array_foreach(cands, i, c) {
 			probes = jv_array_append(probes, gen_probe(c));
+			jv_free(c);
 		}
 		jv run1 = gen_exec(o->exec, o->jobs, jv_copy(probes));
 		jv run2 = jv_is_valid(run1) ? gen_exec(o->exec, o->jobs, probes) : (jv_free(probes), jv_null());
 		if (!jv_is_valid(run1) || !jv_is_valid(run2)) {
-			jv m = !jv_is_valid(run1) ? jv_invalid_get_msg(run1) : jv_invalid_get_msg(run2);
+			jv m = jv_invalid_get_msg(jv_copy(!jv_is_valid(run1) ? run1 : run2));
 			jv_free(run1);
 			jv_free(run2);
 			jv_free(cands);

@@ -424,6 +424,7 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 		jv_free(p);
 	}
 	t = jv_object_set(t, jv_string("combos"), jv_number((double)combos(ps)));
+	jv_free(ps);
 
 	/* every slot of every text resolves (checked with combination 0) */
 	jv b = tmpl_binding(t, 0);
