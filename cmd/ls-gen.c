@@ -11,15 +11,16 @@
 #include "tool.h"
 
 static struct {
-	int count, no_exec, list, stats;
+	int count, no_exec, list, stats, timeout;
 	const char *templates, *exec, *only, *report;
-} o = { .count = 400 };
+} o = { .count = 400, .timeout = 5 };
 
 static const ls_opt opts[] = {
 	{ "count", 'n', "N", LS_INT, &o.count, "tasks to emit (default 400)" },
 	{ "templates", 0, "DIR", LS_STR, &o.templates, "template directory (default DATADIR/gen/templates)" },
 	{ "only", 0, "CATS", LS_STR, &o.only, "only these comma-separated categories" },
 	{ "exec", 0, "PATH", LS_STR, &o.exec, "the ls-exec to run references with (default $LS_EXEC, or next to ls-gen)" },
+	{ "timeout", 0, "SEC", LS_INT, &o.timeout, "CPU seconds a reference may run (default 5)" },
 	{ "no-exec", 0, NULL, LS_FLAG, &o.no_exec, "do not run references: tasks carry calls but no tests" },
 	{ "list", 0, NULL, LS_FLAG, &o.list, "list the templates (name, category, combinations, what varies)" },
 	{ "stats", 0, NULL, LS_FLAG, &o.stats, "print counts per category and difficulty on stderr" },
@@ -107,7 +108,9 @@ int main(int argc, char **argv)
 		return ls_end(&t);
 	}
 
-	gen_opts g = { .count = o.count, .seed = t.seed, .jobs = t.jobs,
+	if (o.timeout < 1 || o.timeout > 3600)
+		ls_die(EX_USAGE_, "--timeout out of range: '%d'", o.timeout);
+	gen_opts g = { .count = o.count, .seed = t.seed, .jobs = t.jobs, .timeout = o.timeout,
 		       .exec = o.exec ? o.exec : find_exec(), .no_exec = o.no_exec, .only = o.only };
 	jv report;
 	jv tasks = gen_suite(templates, &g, &report);
@@ -128,8 +131,12 @@ int main(int argc, char **argv)
 	}
 	jv_free(dropped);
 	int emitted = jv_array_length(jv_copy(tasks));
-	jv_array_foreach(tasks, i, task)
-		ls_emit(&t, task);
+	jv_array_foreach(tasks, i, task) {
+		if (t.shard_n && !ls_in_shard(&t, task))
+			jv_free(task);
+		else
+			ls_emit(&t, task);
+	}
 	jv_free(tasks);
 	if (emitted < o.count)
 		ls_warn("only %d of %d tasks: the templates have no more distinct variations", emitted, o.count);

@@ -26,6 +26,7 @@ typedef struct {
 	int count;			/* tasks wanted */
 	unsigned long seed;
 	int jobs;			/* passed to ls-exec as -j */
+	int timeout;			/* CPU seconds per reference, ls-exec --timeout */
 	const char *exec;		/* the ls-exec binary */
 	int no_exec;			/* skip step 3: tasks carry calls, no expected values */
 	const char *only;		/* comma-separated categories to keep, or NULL */
@@ -69,8 +70,9 @@ jv gen_probe(jv task);
  * task must be dropped. Consumes task, run1, run2. */
 jv gen_finish(jv task, jv run1, jv run2);
 
-/* Run `exec --trace --quiet -j jobs` over records (an array), return its
- * output records by id. Consumes records. jv_invalid_with_msg on failure. */
-jv gen_exec(const char *exec, int jobs, jv records);
+/* Run `exec --trace --quiet -j jobs --timeout timeout` over records (an
+ * array), return its output records by id. Consumes records.
+ * jv_invalid_with_msg on failure. */
+jv gen_exec(const char *exec, int jobs, int timeout, jv records);
 
 #endif

@@ -222,7 +222,7 @@ static int tmpfile_named(char *path, size_t n)
 	return mkstemp(path);
 }
 
-jv gen_exec(const char *exec, int jobs, jv records)
+jv gen_exec(const char *exec, int jobs, int timeout, jv records)
 {
 	char in[4096], out[4096];
 	int fin = tmpfile_named(in, sizeof in), fout = tmpfile_named(out, sizeof out);
@@ -246,10 +246,12 @@ jv gen_exec(const char *exec, int jobs, jv records)
 		result = jv_invalid_with_msg(jv_string_fmt("cannot write '%s'", in));
 		goto out;
 	}
-	char jstr[16], rstr[16];
+	char jstr[16], rstr[16], tstr[16];
 	snprintf(jstr, sizeof jstr, "%d", jobs > 0 ? jobs : 1);
 	snprintf(rstr, sizeof rstr, "%d", MAX_REPR);
-	char *argv[] = { (char *)exec, "--trace", "--trace-repr", rstr, "--quiet", "-j", jstr, in, NULL };
+	snprintf(tstr, sizeof tstr, "%d", timeout > 0 ? timeout : 5);
+	char *argv[] = { (char *)exec, "--trace", "--trace-repr", rstr, "--timeout", tstr,
+			 "--quiet", "-j", jstr, in, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fout, 1);
@@ -325,8 +327,9 @@ jv gen_suite(jv templates, const gen_opts *o, jv *report)
 			probes = jv_array_append(probes, gen_probe(c));
 			jv_free(c);
 		}
-		jv run1 = gen_exec(o->exec, o->jobs, jv_copy(probes));
-		jv run2 = jv_is_valid(run1) ? gen_exec(o->exec, o->jobs, probes) : (jv_free(probes), jv_null());
+		jv run1 = gen_exec(o->exec, o->jobs, o->timeout, jv_copy(probes));
+		jv run2 = jv_is_valid(run1) ? gen_exec(o->exec, o->jobs, o->timeout, probes) :
+					      (jv_free(probes), jv_null());
 		if (!jv_is_valid(run1) || !jv_is_valid(run2)) {
 			jv m = jv_invalid_get_msg(jv_copy(!jv_is_valid(run1) ? run1 : run2));
 			jv_free(run1);
