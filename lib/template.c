@@ -426,8 +426,9 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 	t = jv_object_set(t, jv_string("combos"), jv_number((double)combos(ps)));
 	jv_free(ps);
 
-	/* every slot of every text resolves (checked with combination 0) */
-	jv b = tmpl_binding(t, 0);
+	/* Every slot of every text resolves, for every alternative of every
+	 * param (values may hold slots of their own): round r takes alternative
+	 * min(r, n-1) of each param, so every alternative is checked once. */
 	jv texts = JV_ARRAY(jv_object_get(jv_copy(t), jv_string("prompt")),
 			    jv_object_get(jv_copy(t), jv_string("code")));
 	jv hdr = jv_object_get(jv_copy(t), jv_string("header"));
@@ -440,22 +441,40 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 	jv_array_foreach(ins, i, in)
 		texts = jv_array_append(texts, jv_object_get(in, jv_string("src")));
 	jv_free(ins);
-	jv_array_foreach(texts, i, s) {
-		jv r = tmpl_subst(jv_string_value(s), b);
-		jv_free(s);
-		if (!jv_is_valid(r)) {
-			jv m = jv_invalid_get_msg(r);
-			jv e = errf("%s: %s", path, jv_string_value(m));
-			jv_free(m);
-			jv_free(texts);
-			jv_free(b);
-			jv_free(t);
-			return e;
-		}
-		jv_free(r);
+	int rounds = 1;
+	jv ps2 = jv_object_get(jv_copy(t), jv_string("params"));
+	jv_array_foreach(ps2, i, p) {
+		int n = jv_array_length(jv_object_get(p, jv_string("alts")));
+		if (n > rounds)
+			rounds = n;
 	}
+	for (int r = 0; r < rounds; r++) {
+		long k = 0, radix = 1;
+		jv_array_foreach(ps2, i, p) {
+			int n = jv_array_length(jv_object_get(p, jv_string("alts")));
+			k += radix * (r < n ? r : n - 1);
+			radix *= n;
+		}
+		jv b = tmpl_binding(t, k);
+		jv_array_foreach(texts, i, s) {
+			jv x = tmpl_subst(jv_string_value(s), b);
+			jv_free(s);
+			if (!jv_is_valid(x)) {
+				jv m = jv_invalid_get_msg(x);
+				jv e = errf("%s: %s", path, jv_string_value(m));
+				jv_free(m);
+				jv_free(texts);
+				jv_free(ps2);
+				jv_free(b);
+				jv_free(t);
+				return e;
+			}
+			jv_free(x);
+		}
+		jv_free(b);
+	}
+	jv_free(ps2);
 	jv_free(texts);
-	jv_free(b);
 	return t;
 }
 

@@ -125,6 +125,9 @@ static void test_errors(void)
 		  "a header line without a colon" },
 		{ "name: n\ncategory: c\nsummary: {{x}}\n--- prompt\np\n--- code\ndef f(): pass\n--- inputs\n1\n2\n3\n",
 		  "unknown slot 'x'", "a slot without a param" },
+		{ "name: n\ncategory: c\nsummary: {{p}}\n--- param p\nok\n{{q}}\n--- param q\n{\"a\": \"1\"}\n"
+		  "--- prompt\np\n--- code\ndef f(): pass\n--- inputs\n1\n2\n3\n",
+		  "unknown slot 'q'", "a bad slot in a later alternative's value" },
 		{ "name: n\ncategory: c\nsummary: s\n--- prompt\np\n--- code\ndef f(): pass\n--- inputs\n1\n",
 		  "needs at least 3 cases", "too few inputs" },
 		{ "name: n\ncategory: c\nsummary: s\nkind: module\n--- prompt\np\n--- code\ndef f(): pass\n--- inputs\n1\n2\n3\n",
