@@ -94,15 +94,8 @@ int main(int argc, char **argv)
 	ls_begin(&t);
 	if (o.list) {
 		jv_array_foreach(templates, i, tm) {
-			jv r = jv_object();
-			r = jv_object_set(r, jv_string("template"), jv_object_get(jv_copy(tm), jv_string("name")));
-			r = jv_object_set(r, jv_string("category"), jv_object_get(jv_copy(tm), jv_string("category")));
-			r = jv_object_set(r, jv_string("kind"), jv_object_get(jv_copy(tm), jv_string("kind")));
-			r = jv_object_set(r, jv_string("combinations"), jv_object_get(jv_copy(tm), jv_string("combos")));
-			r = jv_object_set(r, jv_string("varies"), tmpl_header(tm, "varies"));
-			r = jv_object_set(r, jv_string("path"), jv_object_get(tm, jv_string("path")));
 			ls_count_in(&t);
-			ls_emit(&t, r);
+			ls_emit(&t, tmpl_info(tm));
 		}
 		jv_free(templates);
 		return ls_end(&t);
@@ -118,7 +111,7 @@ int main(int argc, char **argv)
 		jv m = jv_invalid_get_msg(tasks);
 		ls_die(EX_UNAVAILABLE_, "%s", jv_string_value(m));
 	}
-	for (int i = 0; i < (int)jv_number_value(jv_object_get(jv_copy(report), jv_string("candidates"))); i++)
+	for (int i = (int)rec_num(report, "candidates", 0); i > 0; i--)
 		ls_count_in(&t);
 	jv dropped = jv_object_get(jv_copy(report), jv_string("dropped"));
 	jv_array_foreach(dropped, i, d) {

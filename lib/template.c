@@ -502,6 +502,20 @@ jv tmpl_load(const char *path)
 	return t;
 }
 
+jv tmpl_info(jv t)
+{
+	static const char *const keys[][2] = {
+		{ "template", "name" }, { "category", "category" }, { "kind", "kind" },
+		{ "combinations", "combos" }, { "path", "path" },
+	};
+	jv r = jv_object();
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		r = jv_object_set(r, jv_string(keys[i][0]), jv_object_get(jv_copy(t), jv_string(keys[i][1])));
+	r = jv_object_set(r, jv_string("varies"), tmpl_header(t, "varies"));
+	jv_free(t);
+	return r;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

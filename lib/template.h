@@ -59,6 +59,10 @@ jv tmpl_subst(const char *text, jv binding);
  * Consumes nothing. */
 jv tmpl_header(jv t, const char *key);
 
+/* What --list shows of a template: {"template", "category", "kind",
+ * "combinations", "varies", "path"}. Consumes t. */
+jv tmpl_info(jv t);
+
 /* Split an inputs line at top-level ';' (outside strings and brackets):
  * a class case is "Ctor(args); method(a); method(b)". Returns an array of
  * trimmed strings. */
