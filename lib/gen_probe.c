@@ -250,8 +250,8 @@ jv gen_exec(const char *exec, int jobs, int timeout, jv records)
 	snprintf(jstr, sizeof jstr, "%d", jobs > 0 ? jobs : 1);
 	snprintf(rstr, sizeof rstr, "%d", MAX_REPR);
 	snprintf(tstr, sizeof tstr, "%d", timeout > 0 ? timeout : 5);
-	char *argv[] = { (char *)exec, "--trace", "--trace-repr", rstr, "--timeout", tstr,
-			 "--quiet", "-j", jstr, in, NULL };
+	char *argv[] = { (char *)exec, "--trace", "--trace-repr", rstr, "--trace-count", TMPL_MAX_INPUTS_S,
+			 "--timeout", tstr, "--quiet", "-j", jstr, in, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fout, 1);

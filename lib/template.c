@@ -403,9 +403,10 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 		jv_free(t);
 		return errf("%s: a template needs '--- prompt' and '--- code' sections", path);
 	}
-	if (jv_array_length(jv_object_get(jv_copy(t), jv_string("inputs"))) < 3) {
+	int nin = jv_array_length(jv_object_get(jv_copy(t), jv_string("inputs")));
+	if (nin < 3 || nin > TMPL_MAX_INPUTS) {
 		jv_free(t);
-		return errf("%s: '--- inputs' needs at least 3 cases", path);
+		return errf("%s: '--- inputs' needs at least 3 cases and at most %d", path, TMPL_MAX_INPUTS);
 	}
 	jv ps = jv_object_get(jv_copy(t), jv_string("params"));
 	jv_array_foreach(ps, i, p) {

@@ -34,6 +34,10 @@
 #include <stddef.h>
 #include <jv.h>
 
+/* At most this many inputs per template: ls-gen asks ls-exec to trace that many calls. */
+#define TMPL_MAX_INPUTS 64
+#define TMPL_MAX_INPUTS_S "64"
+
 /* Parse template text. path is used in messages and kept in the result.
  * Returns the template, or jv_invalid_with_msg("PATH:LINE: what failed"). */
 jv tmpl_parse(const char *path, const char *text, size_t len);
