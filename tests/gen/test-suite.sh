@@ -7,10 +7,17 @@
 EXEC=${LS_EXEC:-$(command -v ls-exec)}
 if [ -z "$EXEC" ]; then
 	skip "ls-exec is not built: the suite cannot be generated"
-	done_testing
+	
+# the man page's examples work
+grep '^\.Dl ' "$TOP/man/ls-gen.1" | sed 's/^\.Dl //' > "$T/examples"
+while read -r ex; do
+	ok_if "man example: $ex" sh -c "cd '$T' && $ex > /dev/null"
+done < "$T/examples"
+done_testing
 	exit
 fi
 export LS_EXEC="$EXEC"
+PATH=$(dirname "$EXEC"):$PATH	# the man page's examples call ls-exec by name
 
 ls-gen --count 400 --seed 1 --stats --report "$T/report.json" > "$T/suite.jsonl" 2>"$T/err"
 ok_if "ls-gen --count 400 --seed 1 succeeds" test $? = 0
@@ -84,4 +91,10 @@ ok_if "a reference that never ends is dropped" grep -q "reference timeout" "$T/b
 ok_if "the drops are in the report" test "$(jq '.dropped | length' "$T/bad.json")" = 3
 ok_if "and in --rejects" test "$(wc -l < "$T/rejects.jsonl")" = 3
 ok_if "and counted in the summary" grep -q "5 in, 2 out, 3 rejected" "$T/bad.err"
+
+# the man page's examples work
+grep '^\.Dl ' "$TOP/man/ls-gen.1" | sed 's/^\.Dl //' > "$T/examples"
+while read -r ex; do
+	ok_if "man example: $ex" sh -c "cd '$T' && $ex > /dev/null"
+done < "$T/examples"
 done_testing
