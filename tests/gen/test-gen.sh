@@ -27,6 +27,12 @@ ok_if "ids are unique" test "$(jq -r .id "$T/a.jsonl" | sort -u | wc -l)" = 400
 min=$(jq -r .category "$T/a.jsonl" | sort | uniq -c | sort -n | awk 'NR == 1 { print $1 }')
 ok_if "the plan is balanced: the smallest category has $min of 400" test "$min" -ge 30
 
+# every template yields tasks that differ in more than names
+ls-gen --no-exec --count 5000 > "$T/all.jsonl" 2>/dev/null
+few=$(jq -r .template "$T/all.jsonl" | sort | uniq -c | awk '$1 < 4 { print $2 }')
+ok_if "every template yields at least 4 distinct tasks${few:+ (not: $few)}" test -z "$few"
+ok_if "every template is used" test "$(jq -r .template "$T/all.jsonl" | sort -u | wc -l)" = "$ntmpl"
+
 # --only, --limit
 ls-gen --no-exec --only strings,recursion --count 20 > "$T/o.jsonl" 2>/dev/null
 ok_if "--only keeps the named categories" \
