@@ -25,7 +25,7 @@ ok_if "mutants made ($n, at least 2 per task)" test "$n" -ge 800
 ok_if "every mutant has a verdict" test "$(wc -l < "$T/verdicts.jsonl")" = "$n"
 $PY "$TOP/tests/gen/mutate.py" score --min 0.90 "$T/verdicts.jsonl" > "$T/score.txt"
 rc=$?
-sed 's/^/# /' "$T/score.txt" | head -24
+sed 's/^/#: /' "$T/score.txt" | head -24
 ok_if "$(head -1 "$T/score.txt")" test "$rc" = 0
 
 # the scorer itself: a suite whose tests cannot fail scores 0

@@ -22,7 +22,7 @@ PATH=$(dirname "$EXEC"):$PATH	# the man page's examples call ls-exec by name
 ls-gen --count 400 --seed 1 --stats --report "$T/report.json" > "$T/suite.jsonl" 2>"$T/err"
 ok_if "ls-gen --count 400 --seed 1 succeeds" test $? = 0
 ok_if "400 tasks" test "$(wc -l < "$T/suite.jsonl")" = 400
-sed -n 's/^ls-gen: \(category\|difficulty\) */# \1 /p' "$T/err"
+sed -n 's/^ls-gen: \(category\|difficulty\) */#: \1 /p' "$T/err"
 
 # every emitted reference passes its own tests, run afresh (no trace)
 "$EXEC" --quiet "$T/suite.jsonl" > "$T/run.jsonl"
