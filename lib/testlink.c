@@ -1,0 +1,483 @@
+/* testlink.c — see testlink.h. */
+#include "testlink.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pyfunc.h"
+#include "pyparse.h"
+
+static struct {
+	TSSymbol fn, cls, decorated, block, ident, attribute, import, import_from, aliased,
+		dotted, wildcard, relative, import_prefix;
+	TSFieldId f_name, f_body, f_alias, f_module_name, f_attribute, f_definition;
+} S;
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+static void s_init(void)
+{
+	const TSLanguage *l = tree_sitter_python();
+#define Y(f, s) S.f = ts_language_symbol_for_name(l, s, (uint32_t)strlen(s), 1)
+#define F(f, s) S.f = ts_language_field_id_for_name(l, s, (uint32_t)strlen(s))
+	Y(fn, "function_definition"); Y(cls, "class_definition"); Y(decorated, "decorated_definition");
+	Y(block, "block"); Y(ident, "identifier"); Y(attribute, "attribute"); Y(import, "import_statement");
+	Y(import_from, "import_from_statement"); Y(aliased, "aliased_import"); Y(dotted, "dotted_name");
+	Y(wildcard, "wildcard_import"); Y(relative, "relative_import"); Y(import_prefix, "import_prefix");
+	F(f_name, "name"); F(f_body, "body"); F(f_alias, "alias"); F(f_module_name, "module_name");
+	F(f_attribute, "attribute"); F(f_definition, "definition");
+#undef Y
+#undef F
+}
+
+int tl_is_test_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t bl = strlen(base);
+	if (!strncmp(base, "test_", 5) || (bl > 8 && !strcmp(base + bl - 8, "_test.py")))
+		return 1;
+	for (const char *p = path; (p = strstr(p, "test")); p++) {
+		int start = p == path || p[-1] == '/';
+		if (start && (!strncmp(p, "test/", 5) || !strncmp(p, "tests/", 6)))
+			return 1;
+	}
+	return 0;
+}
+
+/* --- one file ------------------------------------------------------------------ */
+
+typedef struct {
+	char *id;
+	jv refs, attrs;		/* objects used as sets */
+} tl_test;
+
+struct tl_file {
+	tl_test *t;
+	int n, cap;
+};
+
+typedef struct {
+	const char *src;
+	char *pkg;		/* package of the file, for relative imports */
+	jv map;			/* local name -> dotted */
+	jv stars;		/* modules imported with * */
+} scanctx;
+
+static char *text(TSNode n, const char *src)
+{
+	return py_strdup(n, src);
+}
+
+/* The absolute module of "from <module_name> import" */
+static char *from_module(scanctx *c, TSNode m)
+{
+	if (ts_node_symbol(m) != S.relative) {
+		char *t = text(m, c->src);
+		return t;
+	}
+	char *t = text(m, c->src);
+	size_t dots = strspn(t, ".");
+	char *base = strdup(c->pkg);
+	for (size_t i = 1; i < dots; i++) {
+		char *d = strrchr(base, '.');
+		if (d)
+			*d = 0;
+		else
+			base[0] = 0;
+	}
+	const char *rest = t + dots;
+	char *r;
+	if (asprintf(&r, "%s%s%s", base, *base && *rest ? "." : "", rest) < 0)
+		abort();
+	free(base);
+	free(t);
+	return r;
+}
+
+static void add_import(scanctx *c, TSNode st)
+{
+	TSSymbol s = ts_node_symbol(st);
+	TSNode mod = ts_node_child_by_field_id(st, S.f_module_name);
+	char *m = s == S.import_from && !ts_node_is_null(mod) ? from_module(c, mod) : NULL;
+	uint32_t nc = ts_node_named_child_count(st);
+	for (uint32_t i = 0; i < nc; i++) {
+		TSNode x = ts_node_named_child(st, i);
+		if (!ts_node_is_null(mod) && ts_node_eq(x, mod))
+			continue;
+		TSSymbol xs = ts_node_symbol(x);
+		if (xs == S.wildcard && m) {
+			c->stars = jv_array_append(c->stars, jv_string(m));
+			continue;
+		}
+		char *name = NULL, *alias = NULL;
+		if (xs == S.aliased) {
+			TSNode nn = ts_node_child_by_field_id(x, S.f_name), an = ts_node_child_by_field_id(x, S.f_alias);
+			if (ts_node_is_null(nn) || ts_node_is_null(an))
+				continue;
+			name = text(nn, c->src);
+			alias = text(an, c->src);
+		} else if (xs == S.dotted) {
+			name = text(x, c->src);
+			alias = strdup(name);
+			if (!m) {	/* import a.b binds a to a */
+				char *d = strchr(alias, '.');
+				if (d)
+					*d = 0;
+				strcpy(name, alias);
+			}
+		} else
+			continue;
+		char *target;
+		if (m) {
+			if (asprintf(&target, "%s%s%s", m, *m ? "." : "", name) < 0)
+				abort();
+		} else
+			target = strdup(name);
+		c->map = jv_object_set(c->map, jv_string(alias), jv_string(target));
+		free(target);
+		free(name);
+		free(alias);
+	}
+	free(m);
+}
+
+/* Every import statement of the file, wherever it sits. */
+static void collect_imports(scanctx *c, TSNode root)
+{
+	TSTreeCursor cur = ts_tree_cursor_new(root);
+	int d = 0;
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&cur);
+		TSSymbol s = ts_node_symbol(n);
+		int descend = 1;
+		if (s == S.import || s == S.import_from) {
+			add_import(c, n);
+			descend = 0;
+		}
+		if (descend && d < 400 && ts_tree_cursor_goto_first_child(&cur)) {
+			d++;
+			continue;
+		}
+		for (;;) {
+			if (d == 0)
+				goto done;
+			if (ts_tree_cursor_goto_next_sibling(&cur))
+				break;
+			ts_tree_cursor_goto_parent(&cur);
+			d--;
+		}
+	}
+done:
+	ts_tree_cursor_delete(&cur);
+}
+
+static int chain_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!(*s == '.' || *s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || (unsigned char)*s >= 0x80))
+			return 0;
+	return 1;
+}
+
+/* Resolve a dotted chain through the imports; add it and its prefixes. */
+static void add_ref(scanctx *c, tl_test *t, const char *chain)
+{
+	const char *dot = strchr(chain, '.');
+	size_t fl = dot ? (size_t)(dot - chain) : strlen(chain);
+	jv first = jv_string_sized(chain, (int)fl);
+	jv target = jv_object_get(jv_copy(c->map), first);
+	jv bases = jv_array();
+	if (jv_is_valid(target) && jv_get_kind(target) == JV_KIND_STRING)
+		bases = jv_array_append(bases, target);
+	else {
+		jv_free(target);
+		jv_array_foreach(c->stars, i, sm) {
+			char *b;
+			if (asprintf(&b, "%s.%.*s", jv_string_value(sm), (int)fl, chain) < 0)
+				abort();
+			bases = jv_array_append(bases, jv_string(b));
+			free(b);
+			jv_free(sm);
+		}
+	}
+	jv_array_foreach(bases, i, b) {
+		char *full;
+		if (asprintf(&full, "%s%s", jv_string_value(b), dot ? dot : "") < 0)
+			abort();
+		/* the chain and each prefix of it */
+		for (char *p = full + strlen(full);;) {
+			t->refs = jv_object_set(t->refs, jv_string_sized(full, (int)(p - full)), jv_true());
+			char *q = p;
+			while (q > full && q[-1] != '.')
+				q--;
+			if (q <= full)
+				break;
+			p = q - 1;
+		}
+		free(full);
+		jv_free(b);
+	}
+	jv_free(bases);
+}
+
+static void scan_test(scanctx *c, tl_test *t, TSNode def)
+{
+	TSTreeCursor cur = ts_tree_cursor_new(def);
+	int d = 0;
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&cur);
+		TSSymbol s = ts_node_symbol(n);
+		int descend = 1;
+		if (s == S.attribute) {
+			TSNode a = ts_node_child_by_field_id(n, S.f_attribute);
+			if (!ts_node_is_null(a)) {
+				size_t l;
+				const char *at = py_text(a, c->src, &l);
+				t->attrs = jv_object_set(t->attrs, jv_string_sized(at, (int)l), jv_true());
+			}
+			char *chain = text(n, c->src);
+			if (chain_ok(chain)) {
+				add_ref(c, t, chain);
+				descend = 0;	/* the prefixes are in already */
+			}
+			free(chain);
+		} else if (s == S.ident && d > 0) {
+			char *name = text(n, c->src);
+			add_ref(c, t, name);
+			free(name);
+		}
+		if (descend && d < 400 && ts_tree_cursor_goto_first_child(&cur)) {
+			d++;
+			continue;
+		}
+		for (;;) {
+			if (d == 0)
+				goto done;
+			if (ts_tree_cursor_goto_next_sibling(&cur))
+				break;
+			ts_tree_cursor_goto_parent(&cur);
+			d--;
+		}
+	}
+done:
+	ts_tree_cursor_delete(&cur);
+}
+
+static TSNode undecorate(TSNode n)
+{
+	if (ts_node_symbol(n) == S.decorated) {
+		TSNode d = ts_node_child_by_field_id(n, S.f_definition);
+		if (!ts_node_is_null(d))
+			return d;
+	}
+	return n;
+}
+
+static int is_test_name(TSNode def, const char *src)
+{
+	TSNode nn = ts_node_child_by_field_id(def, S.f_name);
+	size_t l;
+	if (ts_node_is_null(nn))
+		return 0;
+	const char *t = py_text(nn, src, &l);
+	return l >= 4 && !memcmp(t, "test", 4);
+}
+
+static void add_test(tl_file *f, scanctx *c, const char *id, TSNode def)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->t = realloc(f->t, (size_t)f->cap * sizeof *f->t);
+		if (!f->t)
+			abort();
+	}
+	tl_test *t = &f->t[f->n++];
+	t->id = strdup(id);
+	t->refs = jv_object();
+	t->attrs = jv_object();
+	scan_test(c, t, def);
+}
+
+tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
+{
+	pthread_once(&s_once, s_init);
+	TSNode root = ts_tree_root_node(tree);
+	tl_file *f = calloc(1, sizeof *f);
+	scanctx c = { .src = src, .map = jv_object(), .stars = jv_array() };
+	char *mod = pyf_module_name(path);
+	char *d = strrchr(mod, '.');
+	if (d)
+		*d = 0;
+	else
+		mod[0] = 0;
+	c.pkg = mod;
+	collect_imports(&c, root);
+	uint32_t nc = ts_node_named_child_count(root);
+	for (uint32_t i = 0; i < nc; i++) {
+		TSNode n = undecorate(ts_node_named_child(root, i));
+		TSSymbol s = ts_node_symbol(n);
+		char *id;
+		if (s == S.fn && is_test_name(n, src)) {
+			char *name = text(ts_node_child_by_field_id(n, S.f_name), src);
+			if (asprintf(&id, "%s::%s", path, name) < 0)
+				abort();
+			add_test(f, &c, id, n);
+			free(id);
+			free(name);
+		} else if (s == S.cls) {
+			TSNode body = ts_node_child_by_field_id(n, S.f_body);
+			char *cname = text(ts_node_child_by_field_id(n, S.f_name), src);
+			uint32_t bc = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+			for (uint32_t k = 0; k < bc; k++) {
+				TSNode m = undecorate(ts_node_named_child(body, k));
+				if (ts_node_symbol(m) != S.fn || !is_test_name(m, src))
+					continue;
+				char *name = text(ts_node_child_by_field_id(m, S.f_name), src);
+				if (asprintf(&id, "%s::%s::%s", path, cname, name) < 0)
+					abort();
+				add_test(f, &c, id, m);
+				free(id);
+				free(name);
+			}
+			free(cname);
+		}
+	}
+	jv_free(c.map);
+	jv_free(c.stars);
+	free(mod);
+	if (!f->n) {
+		tl_file_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void tl_file_free(tl_file *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < f->n; i++) {
+		free(f->t[i].id);
+		jv_free(f->t[i].refs);
+		jv_free(f->t[i].attrs);
+	}
+	free(f->t);
+	free(f);
+}
+
+/* --- the repository's index ------------------------------------------------------ */
+
+struct tl_index {
+	jv refs;	/* dotted name -> {test id: true} */
+	jv attrs;	/* attribute name -> {test id: true} */
+	size_t ntests;
+};
+
+tl_index *tl_new(void)
+{
+	tl_index *x = calloc(1, sizeof *x);
+	x->refs = jv_object();
+	x->attrs = jv_object();
+	return x;
+}
+
+size_t tl_ntests(const tl_index *x) { return x->ntests; }
+
+static jv index_add(jv idx, jv keys, const char *id)
+{
+	jv_object_foreach(keys, k, v) {
+		jv set = jv_object_get(jv_copy(idx), jv_copy(k));
+		if (!jv_is_valid(set)) {
+			jv_free(set);
+			set = jv_object();
+		}
+		set = jv_object_set(set, jv_string(id), jv_true());
+		idx = jv_object_set(idx, k, set);
+		jv_free(v);
+	}
+	jv_free(keys);
+	return idx;
+}
+
+void tl_add(tl_index *x, tl_file *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < f->n; i++) {
+		x->refs = index_add(x->refs, jv_copy(f->t[i].refs), f->t[i].id);
+		x->attrs = index_add(x->attrs, jv_copy(f->t[i].attrs), f->t[i].id);
+		x->ntests++;
+	}
+	tl_file_free(f);
+}
+
+static jv lookup(jv idx, const char *key)
+{
+	jv v = jv_object_get(jv_copy(idx), jv_string(key));
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return jv_object();
+	}
+	return v;
+}
+
+static jv set_union(jv a, jv b)
+{
+	jv_object_foreach(b, k, v) {
+		a = jv_object_set(a, k, v);
+	}
+	jv_free(b);
+	return a;
+}
+
+jv tl_tests_for(tl_index *x, const char *module, const char *qualname)
+{
+	if (strstr(qualname, "<locals>") || !x->ntests)
+		return jv_array();
+	const char *last = strrchr(qualname, '.');
+	jv found = jv_object();
+	/* module and each package above it */
+	char *m = strdup(module);
+	for (;;) {
+		char *key;
+		if (last) {
+			/* method: the class referenced and the attribute used, or C.m itself */
+			if (asprintf(&key, "%s%s%.*s", m, *m ? "." : "", (int)(last - qualname), qualname) < 0)
+				abort();
+			jv cls = lookup(x->refs, key);
+			jv at = lookup(x->attrs, last + 1);
+			jv_object_foreach(cls, k, v) {
+				if (jv_object_has(jv_copy(at), jv_copy(k)))
+					found = jv_object_set(found, k, v);
+				else {
+					jv_free(k);
+					jv_free(v);
+				}
+			}
+			jv_free(cls);
+			jv_free(at);
+			free(key);
+		}
+		if (asprintf(&key, "%s%s%s", m, *m ? "." : "", qualname) < 0)
+			abort();
+		found = set_union(found, lookup(x->refs, key));
+		free(key);
+		char *d = strrchr(m, '.');
+		if (!d)
+			break;
+		*d = 0;
+	}
+	free(m);
+	jv keys = jv_keys(found);	/* sorted */
+	return keys;
+}
+
+void tl_free(tl_index *x)
+{
+	if (!x)
+		return;
+	jv_free(x->refs);
+	jv_free(x->attrs);
+	free(x);
+}
