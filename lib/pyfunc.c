@@ -1096,30 +1096,12 @@ static int walk_def(pyf_file *f, TSNode def)
 		uint8_t mode = st[d - 1].mode, scope = st[d - 1].scope;
 		TSFieldId fid = ts_tree_cursor_current_field_id(&c);
 		st[d].sym = s;
-		if (s == K.ident) {
-			size_t l;
-			const char *t = py_text(n, src, &l);
-			if (ps == K.attribute && fid == K.f_attribute)
-				;
-			else if (ps == K.kwarg && fid == K.f_name)
-				;
-			else if ((ps == K.fn || ps == K.cls) && fid == K.f_name) {
-				if (d > 1)
-					ss_add(&f->binds, t, l);
-			} else if (mode == M_GLOBAL)
-				ss_add(&f->globs, t, l);
-			else if (mode == M_BIND || mode == M_PARAM || mode == M_IMPORT)
-				ss_add(&f->binds, t, l);
-			else if (ss_has(&f->modnames, t, l))
-				ss_add(&f->uses, t, l);
-		} else if (s == K.yield && scope == 0)
-			gen = 1;
 		if (!ts_node_is_named(n)) {
 			st[d].mode = mode;
 			st[d].scope = scope;
 			continue;
 		}
-		/* the mode children inherit */
+		/* this node's mode (an identifier's role), which its children inherit */
 		if (s == K.fn || s == K.lambda || s == K.cls)
 			scope++;
 		if (s == K.parameters || s == K.lambda_params)
@@ -1142,6 +1124,24 @@ static int walk_def(pyf_file *f, TSNode def)
 			mode = M_USE;
 		else if (mode == M_IMPORT && s == K.dotted_name && fid == K.f_module_name)
 			mode = M_USE;
+		if (s == K.ident) {
+			size_t l;
+			const char *t = py_text(n, src, &l);
+			if (ps == K.attribute && fid == K.f_attribute)
+				;
+			else if (ps == K.kwarg && fid == K.f_name)
+				;
+			else if ((ps == K.fn || ps == K.cls) && fid == K.f_name) {
+				if (d > 1)
+					ss_add(&f->binds, t, l);
+			} else if (mode == M_GLOBAL)
+				ss_add(&f->globs, t, l);
+			else if (mode == M_BIND || mode == M_PARAM || mode == M_IMPORT)
+				ss_add(&f->binds, t, l);
+			else if (ss_has(&f->modnames, t, l))
+				ss_add(&f->uses, t, l);
+		} else if (s == K.yield && scope == 0)
+			gen = 1;
 		st[d].mode = mode;
 		st[d].scope = scope;
 	}

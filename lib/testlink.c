@@ -391,7 +391,8 @@ static jv index_add(jv idx, jv keys, const char *id)
 		if (!jv_is_valid(set)) {
 			jv_free(set);
 			set = jv_object();
-		}
+		} else	/* take it out so that it is not copied on write */
+			idx = jv_object_delete(idx, jv_copy(k));
 		set = jv_object_set(set, jv_string(id), jv_true());
 		idx = jv_object_set(idx, k, set);
 		jv_free(v);
