@@ -148,6 +148,13 @@ static void ss_free(sset *s) { free(s->k); free(s->l); memset(s, 0, sizeof *s); 
 /* --- the file --------------------------------------------------------------- */
 
 typedef struct {
+	const char *name;	/* the name bound (into the source) */
+	uint32_t nlen;
+	char *line;		/* "from a import b as c" */
+	int always;		/* __future__ and * imports: always needed */
+} imp;
+
+typedef struct {
 	pyf_info info;
 	TSNode def, outer;	/* function_definition; decorated_definition or def */
 	TSNode cls;		/* the class whose body holds the def (methods), else null */
@@ -161,7 +168,8 @@ struct pyf_file {
 	func *fn;
 	int n, cap;
 	sset modnames;		/* names bound at module level */
-	jv imports_jv;		/* built on first use */
+	imp *imps;		/* module-level imports, built on first use */
+	int nimps, capimps, imps_built;
 	int has_imports;
 	/* scratch for pyf_record, reused across functions */
 	sset uses, binds, globs;
@@ -408,7 +416,6 @@ pyf_file *pyf_scan(TSParser *p, const char *src, size_t len)
 		return NULL;
 	f->src = src;
 	f->len = len;
-	f->imports_jv = jv_invalid();
 	f->tree = py_parse(p, src, len);
 	if (!f->tree) {
 		free(f);
@@ -430,7 +437,9 @@ void pyf_free(pyf_file *f)
 	ss_free(&f->uses);
 	ss_free(&f->binds);
 	ss_free(&f->globs);
-	jv_free(f->imports_jv);
+	for (int i = 0; i < f->nimps; i++)
+		free(f->imps[i].line);
+	free(f->imps);
 	ts_tree_delete(f->tree);
 	free(f);
 }
@@ -865,24 +874,39 @@ jv pyf_doctests(const char *doc, size_t dn, int first_line)
 
 /* --- imports and module names ------------------------------------------------- */
 
-static void import_line(pyf_file *f, TSNode st, jv *arr)
+/* One entry per name an import binds: "from a import b as c" binds c. */
+static void add_imp(pyf_file *f, const char *name, size_t nlen, sbuf *line, int always)
 {
-	sbuf o = { 0 };
+	if (f->nimps == f->capimps) {
+		f->capimps = f->capimps ? f->capimps * 2 : 16;
+		f->imps = realloc(f->imps, (size_t)f->capimps * sizeof *f->imps);
+		if (!f->imps)
+			abort();
+	}
+	imp *m = &f->imps[f->nimps++];
+	m->name = name;
+	m->nlen = (uint32_t)nlen;
+	m->line = line->b;
+	m->always = always;
+	memset(line, 0, sizeof *line);
+}
+
+static void put_flat(sbuf *o, TSNode n, const char *src)
+{
+	size_t l;
+	const char *t = py_text(n, src, &l);
+	if (memchr(t, '\n', l) || memchr(t, '\\', l)) {
+		jv x = jv_flat(t, l);
+		sb_put(o, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
+		jv_free(x);
+	} else
+		sb_put(o, t, l);
+}
+
+static void import_entries(pyf_file *f, TSNode st)
+{
 	TSSymbol s = ts_node_symbol(st);
 	TSNode mod = ts_node_child_by_field_id(st, K.f_module_name);
-	size_t l;
-	const char *t;
-	if (s == K.import)
-		sb_put(&o, "import ", 7);
-	else if (s == K.future_import)
-		sb_put(&o, "from __future__ import ", 23);
-	else {
-		sb_put(&o, "from ", 5);
-		t = py_text(mod, f->src, &l);
-		sb_put(&o, t, l);
-		sb_put(&o, " import ", 8);
-	}
-	int k = 0;
 	uint32_t nc = ts_node_named_child_count(st);
 	for (uint32_t i = 0; i < nc; i++) {
 		TSNode c = ts_node_named_child(st, i);
@@ -891,27 +915,46 @@ static void import_line(pyf_file *f, TSNode st, jv *arr)
 			continue;
 		if (cs != K.dotted_name && cs != K.aliased_import && cs != K.wildcard)
 			continue;
-		if (k++)
-			sb_put(&o, ", ", 2);
-		t = py_text(c, f->src, &l);
-		if (memchr(t, '\n', l) || memchr(t, '\\', l)) {
-			jv x = jv_flat(t, l);
-			sb_put(&o, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
-			jv_free(x);
-		} else
-			sb_put(&o, t, l);
+		sbuf o = { 0 };
+		if (s == K.import)
+			sb_put(&o, "import ", 7);
+		else if (s == K.future_import)
+			sb_put(&o, "from __future__ import ", 23);
+		else {
+			sb_put(&o, "from ", 5);
+			put_flat(&o, mod, f->src);
+			sb_put(&o, " import ", 8);
+		}
+		put_flat(&o, c, f->src);
+		/* the name bound */
+		size_t l;
+		const char *t;
+		if (cs == K.aliased_import) {
+			TSNode al = ts_node_child_by_field_id(c, K.f_alias);
+			if (ts_node_is_null(al)) {
+				free(o.b);
+				continue;
+			}
+			t = py_text(al, f->src, &l);
+		} else if (cs == K.dotted_name) {
+			t = py_text(c, f->src, &l);
+			const char *dot = memchr(t, '.', l);
+			if (dot && s == K.import)
+				l = (size_t)(dot - t);
+		} else {
+			t = "*";
+			l = 1;
+		}
+		add_imp(f, t, l, &o, s == K.future_import || cs == K.wildcard);
 	}
-	if (o.b)
-		*arr = jv_array_append(*arr, jv_string_sized(o.b, (int)o.n));
-	free(o.b);
 }
 
-static void collect_imports(pyf_file *f, TSNode n, jv *arr)
+static void collect_imports(pyf_file *f, TSNode n)
 {
 	TSSymbol s = ts_node_symbol(n);
 	if (s == K.import || s == K.import_from || s == K.future_import) {
 		if (!ts_node_has_error(n))
-			import_line(f, n, arr);
+			import_entries(f, n);
 		return;
 	}
 	if (s == K.fn || s == K.cls || s == K.decorated)
@@ -920,31 +963,25 @@ static void collect_imports(pyf_file *f, TSNode n, jv *arr)
 		return;
 	uint32_t nc = ts_node_named_child_count(n);
 	for (uint32_t i = 0; i < nc; i++)
-		collect_imports(f, ts_node_named_child(n, i), arr);
+		collect_imports(f, ts_node_named_child(n, i));
+}
+
+static void build_imports(pyf_file *f)
+{
+	if (f->imps_built)
+		return;
+	f->imps_built = 1;
+	if (f->has_imports)
+		collect_imports(f, ts_tree_root_node(f->tree));
 }
 
 jv pyf_imports(pyf_file *f)
 {
-	if (!jv_is_valid(f->imports_jv)) {
-		jv a = jv_array();
-		if (f->has_imports)
-			collect_imports(f, ts_tree_root_node(f->tree), &a);
-		/* unique, in order */
-		jv u = jv_array();
-		jv seen = jv_object();
-		jv_array_foreach(a, i, x) {
-			if (jv_object_has(jv_copy(seen), jv_copy(x)))
-				jv_free(x);
-			else {
-				seen = jv_object_set(seen, jv_copy(x), jv_true());
-				u = jv_array_append(u, x);
-			}
-		}
-		jv_free(a);
-		jv_free(seen);
-		f->imports_jv = u;
-	}
-	return jv_copy(f->imports_jv);
+	build_imports(f);
+	jv a = jv_array();
+	for (int i = 0; i < f->nimps; i++)
+		a = jv_array_append(a, jv_string(f->imps[i].line));
+	return a;
 }
 
 char *pyf_module_name(const char *path)
@@ -1155,6 +1192,18 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int is_global(pyf_file *f, const func *fn, const char *k, size_t l)
+{
+	if (!ss_has(&f->uses, k, l))
+		return 0;
+	if (ss_has(&f->binds, k, l) && !ss_has(&f->globs, k, l))
+		return 0;
+	if (!fn->info.nested && !fn->info.in_class && strlen(fn->info.name) == l &&
+	    !memcmp(fn->info.name, k, l))
+		return 0;	/* a top-level function's own name: the code defines it */
+	return 1;
+}
+
 static jv globals_of(pyf_file *f, const func *fn)
 {
 	size_t n = 0;
@@ -1163,16 +1212,8 @@ static jv globals_of(pyf_file *f, const func *fn)
 		abort();
 	for (size_t i = 0; i < f->uses.cap; i++) {
 		const char *k = f->uses.k[i];
-		if (!k)
-			continue;
-		size_t l = f->uses.l[i];
-		if (ss_has(&f->binds, k, l) && !ss_has(&f->globs, k, l))
-			continue;
-		if (!fn->info.nested && !fn->info.in_class && strlen(fn->info.name) == l &&
-		    !memcmp(fn->info.name, k, l))
-			continue;	/* a top-level function's own name: the code defines it */
-		v[n] = strndup(k, l);
-		n++;
+		if (k && is_global(f, fn, k, f->uses.l[i]))
+			v[n++] = strndup(k, f->uses.l[i]);
 	}
 	qsort(v, n, sizeof *v, cmp_str);
 	jv a = jv_array();
@@ -1181,6 +1222,25 @@ static jv globals_of(pyf_file *f, const func *fn)
 		free(v[i]);
 	}
 	free(v);
+	return a;
+}
+
+/* The imports that bind a name the function uses (the first binding of
+ * each), plus __future__ and star imports, in file order. */
+static jv imports_of(pyf_file *f, const func *fn)
+{
+	build_imports(f);
+	jv a = jv_array();
+	sset done = { 0 };
+	for (int i = 0; i < f->nimps; i++) {
+		imp *m = &f->imps[i];
+		if (!m->always && (!is_global(f, fn, m->name, m->nlen) || ss_has(&done, m->name, m->nlen)))
+			continue;
+		if (!m->always)
+			ss_add(&done, m->name, m->nlen);
+		a = jv_array_append(a, jv_string(m->line));
+	}
+	ss_free(&done);
 	return a;
 }
 
@@ -1310,7 +1370,7 @@ jv pyf_record(pyf_file *f, int i)
 	} else
 		r = jv_object_set(r, jv_string("class"), jv_null());
 
-	r = jv_object_set(r, jv_string("imports"), pyf_imports(f));
+	r = jv_object_set(r, jv_string("imports"), imports_of(f, fn));
 	r = jv_object_set(r, jv_string("globals"), globals_of(f, fn));
 	if (raw) {
 		r = jv_object_set(r, jv_string("doctests"),

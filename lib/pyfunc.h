@@ -50,7 +50,8 @@ TSTree *pyf_tree(const pyf_file *f);
 jv pyf_record(pyf_file *f, int i);
 void pyf_free(pyf_file *f);
 
-/* The module's import statements, each as one normalised line. */
+/* All module-level imports, one line per name bound ("import a.b", "from a import b as c").
+ * A record's "imports" holds those that bind a name the function uses. */
 jv pyf_imports(pyf_file *f);
 
 /* "pkg/mod.py" -> "pkg.mod", "pkg/__init__.py" -> "pkg", "src/pkg/m.py" -> "pkg.m".

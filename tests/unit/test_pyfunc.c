@@ -59,7 +59,7 @@ static const char *S(jv r, const char *k)
 {
 	static char buf[8][512];
 	static int n;
-	jv v = jv_object_get(jv_copy(r), jv_string(k));
+	jv v = k ? jv_object_get(jv_copy(r), jv_string(k)) : jv_copy(r);
 	char *b = buf[n++ % 8];
 	if (jv_get_kind(v) == JV_KIND_STRING)
 		snprintf(b, 512, "%s", jv_string_value(v));
@@ -102,7 +102,7 @@ static void test_shapes(void)
 		 "signature");
 	T_EQ_STR(S(r, "decorators"), "[\"staticmethod\"]", "decorators");
 	T_EQ_STR(S(r, "class"), "{\"name\":\"A\",\"qualname\":\"A\",\"bases\":[\"B\"]}", "class and bases");
-	T_EQ_STR(S(r, "imports"), "[\"import os, sys as system\",\"from a.b import c, d as e\"]", "imports");
+	T_EQ_STR(S(r, "imports"), "[\"import os\"]", "imports: those binding a name the function uses");
 	T_EQ_STR(S(r, "globals"), "[\"X\",\"os\"]", "globals used");
 	T_EQ_STR(S(r, "doctests"), "[{\"source\":\"A.s(1)\\n\",\"want\":\"2\\n\",\"lineno\":10}]", "doctests");
 	jv_free(r);
@@ -121,6 +121,11 @@ static void test_shapes(void)
 	r = rec_of(f, "f", 0);
 	T_EQ_STR(S(r, "globals"), "[\"e\"]", "a local shadowing a module name is not a global");
 	T_EQ_STR(S(r, "decorators"), "[\"deco(1)\"]", "decorator with arguments");
+	T_EQ_STR(S(r, "imports"), "[\"from a.b import d as e\"]", "an aliased from-import, alone");
+	jv all = pyf_imports(f);
+	T_EQ_STR(S(all, NULL), "[\"import os\",\"import sys as system\",\"from a.b import c\",\"from a.b import d as e\"]",
+		 "the module's imports, one per name");
+	jv_free(all);
 	T_EQ_STR(S(r, "docstring"), "one line", "one-line docstring");
 	T_EQ_STR(S(r, "body"), "    os = 3\n    return os, e\n", "body");
 	jv_free(r);
