@@ -345,9 +345,12 @@ jv ex_repo(extractor *x, jv rec)
 		x->st.syntax_errors += t->errors;
 		x->st.files_with_errors += t->file_error;
 		x->st.filtered += t->filtered;
-		int k = 0;
-		jv_array_foreach(t->recs, j, r) {
-			(void)j;
+		int k = 0, nr = jv_array_length(jv_copy(t->recs));
+		for (int j = 0; j < nr; j++) {
+			/* take the record out of the array, so that setting "tests"
+			 * does not copy it */
+			jv r = jv_array_get(jv_copy(t->recs), j);
+			t->recs = jv_array_set(t->recs, j, jv_null());
 			jv tests = tl_tests_for(tl, t->modq[2 * k], t->modq[2 * k + 1]);
 			int ntests = jv_array_length(jv_copy(tests));
 			const dd_sig *s = x->sign ? &t->sigs[k] : NULL;

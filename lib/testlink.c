@@ -9,7 +9,8 @@
 
 static struct {
 	TSSymbol fn, cls, decorated, block, ident, attribute, import, import_from, aliased,
-		dotted, wildcard, relative, import_prefix;
+		dotted, wildcard, relative, import_prefix, if_stmt, elif, else_, try_stmt, except_clause,
+		finally_, with_stmt, for_stmt, while_stmt, match_stmt, case_clause, error, module;
 	TSFieldId f_name, f_body, f_alias, f_module_name, f_attribute, f_definition;
 } S;
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
@@ -23,6 +24,11 @@ static void s_init(void)
 	Y(block, "block"); Y(ident, "identifier"); Y(attribute, "attribute"); Y(import, "import_statement");
 	Y(import_from, "import_from_statement"); Y(aliased, "aliased_import"); Y(dotted, "dotted_name");
 	Y(wildcard, "wildcard_import"); Y(relative, "relative_import"); Y(import_prefix, "import_prefix");
+	Y(if_stmt, "if_statement"); Y(elif, "elif_clause"); Y(else_, "else_clause"); Y(try_stmt, "try_statement");
+	Y(except_clause, "except_clause"); Y(finally_, "finally_clause"); Y(with_stmt, "with_statement");
+	Y(for_stmt, "for_statement"); Y(while_stmt, "while_statement"); Y(match_stmt, "match_statement");
+	Y(case_clause, "case_clause"); Y(module, "module");
+	S.error = ts_language_symbol_for_name(l, "ERROR", 5, 1);
 	F(f_name, "name"); F(f_body, "body"); F(f_alias, "alias"); F(f_module_name, "module_name");
 	F(f_attribute, "attribute"); F(f_definition, "definition");
 #undef Y
@@ -42,6 +48,13 @@ int tl_is_test_path(const char *path)
 			return 1;
 	}
 	return 0;
+}
+
+static int is_clause(TSSymbol s)
+{
+	return s == S.if_stmt || s == S.elif || s == S.else_ || s == S.try_stmt || s == S.except_clause ||
+	       s == S.finally_ || s == S.with_stmt || s == S.for_stmt || s == S.while_stmt ||
+	       s == S.match_stmt || s == S.case_clause || s == S.error;
 }
 
 /* --- one file ------------------------------------------------------------------ */
@@ -141,34 +154,29 @@ static void add_import(scanctx *c, TSNode st)
 	free(m);
 }
 
-/* Every import statement of the file, wherever it sits. */
-static void collect_imports(scanctx *c, TSNode root)
+/* Every import statement of the file: imports are statements, so only
+ * statement containers (and def/class bodies) are entered. */
+static void collect_imports(scanctx *c, TSNode n, int depth)
 {
-	TSTreeCursor cur = ts_tree_cursor_new(root);
-	int d = 0;
-	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(&cur);
-		TSSymbol s = ts_node_symbol(n);
-		int descend = 1;
-		if (s == S.import || s == S.import_from) {
-			add_import(c, n);
-			descend = 0;
-		}
-		if (descend && d < 400 && ts_tree_cursor_goto_first_child(&cur)) {
-			d++;
-			continue;
-		}
-		for (;;) {
-			if (d == 0)
-				goto done;
-			if (ts_tree_cursor_goto_next_sibling(&cur))
-				break;
-			ts_tree_cursor_goto_parent(&cur);
-			d--;
-		}
+	TSSymbol s = ts_node_symbol(n);
+	if (s == S.import || s == S.import_from) {
+		add_import(c, n);
+		return;
 	}
-done:
-	ts_tree_cursor_delete(&cur);
+	if (depth > 100)
+		return;
+	if (s == S.fn || s == S.cls) {
+		TSNode body = ts_node_child_by_field_id(n, S.f_body);
+		if (!ts_node_is_null(body))
+			collect_imports(c, body, depth + 1);
+		return;
+	}
+	if (!ts_node_is_named(n) || !(s == S.module || s == S.block || s == S.decorated ||
+				       is_clause(s)))
+		return;
+	uint32_t nc = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < nc; i++)
+		collect_imports(c, ts_node_named_child(n, i), depth + 1);
 }
 
 static int chain_ok(const char *s)
@@ -312,7 +320,7 @@ tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 	else
 		mod[0] = 0;
 	c.pkg = mod;
-	collect_imports(&c, root);
+	collect_imports(&c, root, 0);
 	uint32_t nc = ts_node_named_child_count(root);
 	for (uint32_t i = 0; i < nc; i++) {
 		TSNode n = undecorate(ts_node_named_child(root, i));
