@@ -37,6 +37,15 @@ ok_if "summary counts skipped symlink, binary, non-UTF-8" grep -q "skipped 1 sym
 ok_if "ids are unique" test "$(jq -r .id "$T/std.jsonl" | sort | uniq -d | wc -l)" = 0
 ok_if "ids look like fn-<16 hex>" test -z "$(jq -r '.id | select(test("^fn-[0-9a-f]{16}$") | not)' "$T/std.jsonl")"
 
+cat > "$T/schema.py" <<'PY'
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+for line in open(sys.argv[2]):
+    for e in v.iter_errors(json.loads(line)):
+        print("#", e.message); sys.exit(1)
+PY
+ok_if "records validate against docs/schema/function.schema.json" $PY "$T/schema.py" "$TOP/docs/schema/function.schema.json" "$T/std.jsonl"
+
 # code is the exact source: every record's code compiles, and ast finds the same def
 jq -c '{code, name, docstring}' "$T/std.jsonl" > "$T/codes.jsonl"
 cat > "$T/code.py" <<'PY'
