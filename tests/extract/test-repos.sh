@@ -1,7 +1,7 @@
 #!/bin/sh
 # ls-extract on throwaway git repositories built from the standard library and
 # Debian's python3-* sources: shapes, doctests, test linking, filters, skips,
-# dedup, --exclude, commits, -j, and the man page.
+# dedup, --exclude, commits and -j. (tests/man checks the man page.)
 . "$(dirname "$0")/../lib.sh"
 STDLIB=/usr/lib/python3.11
 DIST=/usr/lib/python3/dist-packages
@@ -160,13 +160,4 @@ ok_if "--exclude drops the evaluation functions" test -z "$(jq -r 'select(.name 
 ok_if "--exclude keeps the rest" test "$(wc -l < "$T/excl.jsonl")" = $((n_a - 2))
 ok_if "summary counts the excluded (all three copies of each)" grep -q "6 excluded" "$T/excl.err"
 
-# --- man page: SYNOPSIS matches --help, examples run ---------------------------------
-if [ -f "$TOP/man/ls-extract.1" ]; then
-	syn=$(awk '/^\.Sh SYNOPSIS/{s=1;next} /^\.Sh/{s=0} s' "$TOP/man/ls-extract.1" | grep -c '^\.Nm')
-	ok_if "man page SYNOPSIS names the tool" test "$syn" -ge 1
-	ok_if "--help usage line matches the man page" sh -c "ls-extract --help | head -1 | grep -qx 'usage: ls-extract \[options\] \[FILE ...\]' && grep -q '^\.Op Ar options' '$TOP/man/ls-extract.1' && grep -q '^\.Op Ar' '$TOP/man/ls-extract.1'"
-	ok_if "mandoc accepts the page" sh -c "! command -v mandoc >/dev/null || mandoc -T lint -W warning '$TOP/man/ls-extract.1'"
-else
-	skip "no man page yet"
-fi
 done_testing
