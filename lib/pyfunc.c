@@ -158,6 +158,7 @@ typedef struct {
 	pyf_info info;
 	TSNode def, outer;	/* function_definition; decorated_definition or def */
 	TSNode cls;		/* the class whose body holds the def (methods), else null */
+	uint32_t end;		/* end byte of the last statement (trailing comments out, as ast) */
 	char *qualname;
 } func;
 
@@ -239,6 +240,19 @@ static void add_func(pyf_file *f, TSNode def, TSNode outer, const scope *st, int
 	fn->info.name = fn->qualname + strlen(fn->qualname) - nlen;
 	fn->info.lineno = py_line(def);
 	fn->info.end_lineno = py_end_line(def);
+	/* the end of the last token that is not a comment: tree-sitter keeps
+	 * trailing comments inside blocks, ast ends at the last statement */
+	TSNode last = def;
+	for (uint32_t k; (k = ts_node_child_count(last)) > 0;) {
+		TSNode c = { 0 };
+		while (k > 0 && ts_node_symbol(c = ts_node_child(last, k - 1)) == K.comment)
+			k--;
+		if (!k)
+			break;
+		last = c;
+	}
+	fn->end = ts_node_end_byte(last);
+	fn->info.end_lineno = py_end_line(last);
 	fn->info.lines = fn->info.end_lineno - fn->info.lineno + 1;
 	fn->info.has_error = in_error || ts_node_has_error(def);
 	for (int i = 0; i < depth; i++)
@@ -1249,7 +1263,7 @@ jv pyf_record(pyf_file *f, int i)
 	func *fn = &f->fn[i];
 	const char *src = f->src;
 	TSNode def = fn->def;
-	uint32_t a = ts_node_start_byte(def), b = ts_node_end_byte(def);
+	uint32_t a = ts_node_start_byte(def), b = fn->end;
 	uint32_t col = ts_node_start_point(def).column;
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("qualname"), jv_string(fn->qualname));
