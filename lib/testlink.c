@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include "pyfunc.h"
 #include "pyparse.h"
@@ -179,15 +180,6 @@ static void collect_imports(scanctx *c, TSNode n, int depth)
 		collect_imports(c, ts_node_named_child(n, i), depth + 1);
 }
 
-static int chain_ok(const char *s)
-{
-	for (; *s; s++)
-		if (!(*s == '.' || *s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || (unsigned char)*s >= 0x80))
-			return 0;
-	return 1;
-}
-
 /* Resolve a dotted chain through the imports; add it and its prefixes. */
 static void add_ref(scanctx *c, tl_test *t, const char *chain)
 {
@@ -229,8 +221,61 @@ static void add_ref(scanctx *c, tl_test *t, const char *chain)
 	jv_free(bases);
 }
 
+/* A set of byte strings pointing into the source (per test function). */
+typedef struct { const char **k; uint32_t *l; size_t n, cap; } strset;
+
+static uint64_t str_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Adds s; 1 when it was not there yet. */
+static int strset_add(strset *x, const char *s, size_t n)
+{
+	if ((x->n + 1) * 2 > x->cap) {
+		strset y = { 0 };
+		y.cap = x->cap ? x->cap * 2 : 64;
+		y.k = calloc(y.cap, sizeof *y.k);
+		y.l = calloc(y.cap, sizeof *y.l);
+		if (!y.k || !y.l)
+			abort();
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->k[i])
+				strset_add(&y, x->k[i], x->l[i]);
+		free(x->k);
+		free(x->l);
+		*x = y;
+	}
+	size_t i = str_hash(s, n) & (x->cap - 1);
+	for (; x->k[i]; i = (i + 1) & (x->cap - 1))
+		if (x->l[i] == n && !memcmp(x->k[i], s, n))
+			return 0;
+	x->k[i] = s;
+	x->l[i] = (uint32_t)n;
+	x->n++;
+	return 1;
+}
+
+static void strset_free(strset *x) { free(x->k); free(x->l); }
+
+static int chain_ok_n(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!(ch == '.' || ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || (unsigned char)ch >= 0x80))
+			return 0;
+	}
+	return 1;
+}
+
+/* The names a test function uses: each distinct chain is resolved once. */
 static void scan_test(scanctx *c, tl_test *t, TSNode def)
 {
+	strset chains = { 0 }, attrs = { 0 };
 	TSTreeCursor cur = ts_tree_cursor_new(def);
 	int d = 0;
 	for (;;) {
@@ -238,22 +283,29 @@ static void scan_test(scanctx *c, tl_test *t, TSNode def)
 		TSSymbol s = ts_node_symbol(n);
 		int descend = 1;
 		if (s == S.attribute) {
-			TSNode a = ts_node_child_by_field_id(n, S.f_attribute);
-			if (!ts_node_is_null(a)) {
-				size_t l;
-				const char *at = py_text(a, c->src, &l);
-				t->attrs = jv_object_set(t->attrs, jv_string_sized(at, (int)l), jv_true());
+			size_t l;
+			const char *ch = py_text(n, c->src, &l);
+			if (chain_ok_n(ch, l)) {
+				strset_add(&chains, ch, l);
+				for (size_t i = 0; i < l; i++)	/* every .name in it is an attribute used */
+					if (ch[i] == '.') {
+						size_t e = i + 1;
+						while (e < l && ch[e] != '.')
+							e++;
+						strset_add(&attrs, ch + i + 1, e - i - 1);
+					}
+				descend = 0;	/* the prefixes come from the chain */
+			} else {
+				TSNode a = ts_node_child_by_field_id(n, S.f_attribute);
+				if (!ts_node_is_null(a)) {
+					const char *at = py_text(a, c->src, &l);
+					strset_add(&attrs, at, l);
+				}
 			}
-			char *chain = text(n, c->src);
-			if (chain_ok(chain)) {
-				add_ref(c, t, chain);
-				descend = 0;	/* the prefixes are in already */
-			}
-			free(chain);
 		} else if (s == S.ident && d > 0) {
-			char *name = text(n, c->src);
-			add_ref(c, t, name);
-			free(name);
+			size_t l;
+			const char *id = py_text(n, c->src, &l);
+			strset_add(&chains, id, l);
 		}
 		if (descend && d < 400 && ts_tree_cursor_goto_first_child(&cur)) {
 			d++;
@@ -270,6 +322,26 @@ static void scan_test(scanctx *c, tl_test *t, TSNode def)
 	}
 done:
 	ts_tree_cursor_delete(&cur);
+	int stars = jv_array_length(jv_copy(c->stars)) > 0;
+	for (size_t i = 0; i < chains.cap; i++) {
+		if (!chains.k[i])
+			continue;
+		const char *ch = chains.k[i];
+		size_t l = chains.l[i];
+		const char *dot = memchr(ch, '.', l);
+		size_t fl = dot ? (size_t)(dot - ch) : l;
+		/* only names the imports (or a star import) can explain */
+		if (!stars && !jv_object_has(jv_copy(c->map), jv_string_sized(ch, (int)fl)))
+			continue;
+		char *z = strndup(ch, l);
+		add_ref(c, t, z);
+		free(z);
+	}
+	for (size_t i = 0; i < attrs.cap; i++)
+		if (attrs.k[i])
+			t->attrs = jv_object_set(t->attrs, jv_string_sized(attrs.k[i], (int)attrs.l[i]), jv_true());
+	strset_free(&chains);
+	strset_free(&attrs);
 }
 
 static TSNode undecorate(TSNode n)
