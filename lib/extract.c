@@ -98,16 +98,6 @@ static void process(extractor *x, TSParser *p, task *t)
 			t->filtered++;
 			continue;
 		}
-		jv fr = pyf_record(f, i);
-		if (o->require_doctest) {
-			jv d = jv_object_get(jv_copy(fr), jv_string("doctests"));
-			int nd = jv_array_length(d);
-			if (!nd) {
-				jv_free(fr);
-				t->filtered++;
-				continue;
-			}
-		}
 		char line[24], id[40];
 		snprintf(line, sizeof line, "%d", in->lineno);
 		const char *parts[] = { x->repo.name, t->file.path, in->qualname, t->file.oid, line };
@@ -125,7 +115,15 @@ static void process(extractor *x, TSParser *p, task *t)
 		r = jv_object_set(r, jv_string("path"), jv_string(t->file.path));
 		r = jv_object_set(r, jv_string("module"), jv_string(module));
 		r = jv_object_set(r, jv_string("blob"), jv_string(t->file.oid));
-		r = jv_object_merge(r, fr);
+		r = pyf_record(f, i, r);
+		if (o->require_doctest) {
+			jv d = jv_object_get(jv_copy(r), jv_string("doctests"));
+			if (!jv_array_length(d)) {
+				jv_free(r);
+				t->filtered++;
+				continue;
+			}
+		}
 		if (x->sign) {
 			const char *code = rec_str(r, "code");
 			dd_sign(code, strlen(code), &t->sigs[k]);

@@ -1122,14 +1122,14 @@ static int walk_def(pyf_file *f, TSNode def)
 {
 	static __thread struct { TSSymbol sym; uint8_t mode; uint8_t scope; } st[512];
 	TSTreeCursor c = ts_tree_cursor_new(def);
-	int d = 0, gen = 0;
+	int d = 0, gen = 0, skip = 0;
 	st[0].sym = K.fn;
 	st[0].mode = M_USE;
 	st[0].scope = 0;
 	const char *src = f->src;
 	for (;;) {
 		/* descend */
-		if (d < 510 && ts_tree_cursor_goto_first_child(&c)) {
+		if (!skip && d < 510 && ts_tree_cursor_goto_first_child(&c)) {
 			d++;
 		} else {
 			for (;;) {
@@ -1141,16 +1141,30 @@ static int walk_def(pyf_file *f, TSNode def)
 				d--;
 			}
 		}
+		skip = 0;
 		TSNode n = ts_tree_cursor_current_node(&c);
 		TSSymbol s = ts_node_symbol(n);
 		TSSymbol ps = st[d - 1].sym;
 		uint8_t mode = st[d - 1].mode, scope = st[d - 1].scope;
-		TSFieldId fid = ts_tree_cursor_current_field_id(&c);
 		st[d].sym = s;
 		if (!ts_node_is_named(n)) {
 			st[d].mode = mode;
 			st[d].scope = scope;
 			continue;
+		}
+		/* the field name is slow to get: only where it decides something */
+		TSFieldId fid = 0;
+		if (s == K.ident || ps == K.default_param || ps == K.typed_param || ps == K.typed_default_param ||
+		    ps == K.assignment || ps == K.augassign || ps == K.for_stmt || ps == K.for_in ||
+		    ps == K.except_clause || ps == K.as_pattern || ps == K.named_expr || ps == K.import_from)
+			fid = ts_tree_cursor_current_field_id(&c);
+		/* a string without interpolations holds no names: skip its children */
+		if (s == K.string) {
+			const char *p = src + ts_node_start_byte(n);
+			skip = 1;
+			for (; *p != '\'' && *p != '"'; p++)
+				if (*p == 'f' || *p == 'F')
+					skip = 0;	/* an f-string: its interpolations use names */
 		}
 		/* this node's mode (an identifier's role), which its children inherit */
 		if (s == K.fn || s == K.lambda || s == K.cls)
@@ -1258,14 +1272,13 @@ static jv imports_of(pyf_file *f, const func *fn)
 	return a;
 }
 
-jv pyf_record(pyf_file *f, int i)
+jv pyf_record(pyf_file *f, int i, jv r)
 {
 	func *fn = &f->fn[i];
 	const char *src = f->src;
 	TSNode def = fn->def;
 	uint32_t a = ts_node_start_byte(def), b = fn->end;
 	uint32_t col = ts_node_start_point(def).column;
-	jv r = jv_object();
 	r = jv_object_set(r, jv_string("qualname"), jv_string(fn->qualname));
 	r = jv_object_set(r, jv_string("name"), jv_string(fn->info.name));
 	r = jv_object_set(r, jv_string("kind"), jv_string(pyf_kind_name[fn->info.kind]));

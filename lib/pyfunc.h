@@ -44,10 +44,10 @@ const pyf_info *pyf_get(const pyf_file *f, int i);
 int pyf_root_has_error(const pyf_file *f);	/* any ERROR/MISSING in the file */
 TSTree *pyf_tree(const pyf_file *f);
 
-/* The fields of function i as a jv object: qualname, name, kind, is_async,
- * is_generator, lineno, end_lineno, code, decorators, docstring, body,
- * signature, class, imports, globals, doctests. */
-jv pyf_record(pyf_file *f, int i);
+/* The fields of function i set on the object r (consumed; returned):
+ * qualname, name, kind, is_async, is_generator, lineno, end_lineno, code,
+ * decorators, docstring, body, signature, class, imports, globals, doctests. */
+jv pyf_record(pyf_file *f, int i, jv r);
 void pyf_free(pyf_file *f);
 
 /* All module-level imports, one line per name bound ("import a.b", "from a import b as c").

@@ -51,7 +51,7 @@ static jv rec_of(pyf_file *f, const char *qualname, int nth)
 {
 	for (int i = 0; i < pyf_count(f); i++)
 		if (!strcmp(pyf_get(f, i)->qualname, qualname) && nth-- == 0)
-			return pyf_record(f, i);
+			return pyf_record(f, i, jv_object());
 	return jv_null();
 }
 
@@ -161,6 +161,16 @@ static void test_errors(void)
 	pyf_free(f);
 }
 
+static void test_fstring_globals(void)
+{
+	const char *src = "X = 1\nY = 2\ndef h():\n    return f'{X}' + 'Y' + rf\"{Y!r}\"\n";
+	pyf_file *f = pyf_scan(P, src, strlen(src));
+	jv r = pyf_record(f, 0, jv_object());
+	T_EQ_STR(S(r, "globals"), "[\"X\",\"Y\"]", "names inside f-strings are used; plain strings hold none");
+	jv_free(r);
+	pyf_free(f);
+}
+
 static void test_cleandoc(void)
 {
 	struct { const char *in, *want; } c[] = {
@@ -219,6 +229,7 @@ int main(void)
 		return t_done();
 	test_shapes();
 	test_errors();
+	test_fstring_globals();
 	test_cleandoc();
 	test_doctests();
 	test_module_name();
