@@ -160,4 +160,16 @@ ok_if "--exclude drops the evaluation functions" test -z "$(jq -r 'select(.name 
 ok_if "--exclude keeps the rest" test "$(wc -l < "$T/excl.jsonl")" = $((n_a - 2))
 ok_if "summary counts the excluded (all three copies of each)" grep -q "6 excluded" "$T/excl.err"
 
+# --- several repositories: order, dedup across them, an error in the middle, -j ----------
+{ echo "$T/dup/repo"; echo "$T/nope"; echo "$T/std/repo"; echo "$T/dup/repo"; } > "$T/many.txt"
+ls-extract -j 1 "$T/many.txt" > "$T/many1.jsonl" 2> "$T/many1.err"
+ls-extract -j 3 "$T/many.txt" > "$T/many3.jsonl" 2> /dev/null
+same "several repositories: -j 3 output identical to -j 1" "$T/many3.jsonl" "$T/many1.jsonl"
+ok_if "the missing repository is passed on with an error, in its place" \
+	test "$(jq -r 'if .error then "E" else .repo.path end' "$T/many1.jsonl" | uniq | tr '\n' ' ')" = "$T/dup/repo E $T/std/repo "
+ok_if "a repository seen again adds nothing (dedup across repositories)" \
+	test "$(jq -r 'select(.repo.path == "'"$T/dup/repo"'") | .id' "$T/many1.jsonl" | wc -l)" = "$n_a"
+ok_if "summary: 4 in, 1 error" grep -q "ls-extract: 4 in, .* 1 errors" "$T/many1.err"
+ls-extract -q --limit 5 "$T/many.txt" > "$T/lim.jsonl"
+ok_if "--limit stops after N records" test "$(wc -l < "$T/lim.jsonl")" = 5
 done_testing
