@@ -18,6 +18,7 @@ typedef struct {
 	jv recs;		/* function records of the file, in order */
 	dd_sig *sigs;		/* one per record when dedup or --exclude is on */
 	char **modq;		/* module and qualname per record, for test linking */
+	int *ntests;		/* tests linked per record */
 	tl_file *tl;
 	size_t found, errors, filtered;
 	int file_error, is_test;
@@ -43,6 +44,8 @@ struct extractor {
 	int stop, active;
 	task *tasks;
 	size_t ntasks, next, ndone;
+	int phase;		/* 0: parse files, 1: link records to tests */
+	tl_index *tl;
 	repo_info repo;
 };
 
@@ -139,6 +142,24 @@ static void process(extractor *x, TSParser *p, task *t)
 	t->file.data = NULL;
 }
 
+/* Second pass, once every test file is in the index: "tests" of each record. */
+static void link_tests(extractor *x, task *t)
+{
+	int nr = jv_array_length(jv_copy(t->recs));
+	t->ntests = calloc((size_t)(nr ? nr : 1), sizeof *t->ntests);
+	if (!t->ntests)
+		abort();
+	for (int j = 0; j < nr; j++) {
+		/* out of the array first, so that setting a field does not copy it */
+		jv r = jv_array_get(jv_copy(t->recs), j);
+		t->recs = jv_array_set(t->recs, j, jv_null());
+		jv tests = tl_tests_for(x->tl, t->modq[2 * j], t->modq[2 * j + 1]);
+		t->ntests[j] = jv_array_length(jv_copy(tests));
+		r = jv_object_set(r, jv_string("tests"), tests);
+		t->recs = jv_array_set(t->recs, j, r);
+	}
+}
+
 /* --- the pool -------------------------------------------------------------------- */
 
 static void run_tasks(extractor *x, TSParser *p)
@@ -147,7 +168,10 @@ static void run_tasks(extractor *x, TSParser *p)
 		size_t i = __atomic_fetch_add(&x->next, 1, __ATOMIC_RELAXED);
 		if (i >= x->ntasks)
 			return;
-		process(x, p, &x->tasks[i]);
+		if (x->phase == 0)
+			process(x, p, &x->tasks[i]);
+		else
+			link_tests(x, &x->tasks[i]);
 		__atomic_fetch_add(&x->ndone, 1, __ATOMIC_RELEASE);
 	}
 }
@@ -327,12 +351,18 @@ jv ex_repo(extractor *x, jv rec)
 	x->ntasks = n;
 	run_all(x);
 
-	/* back on this thread, in file order */
+	/* back on this thread: the test index, in file order; then linking on the pool */
 	tl_index *tl = tl_new();
 	for (size_t i = 0; i < n; i++) {
 		tl_add(tl, tasks[i].tl);
 		tasks[i].tl = NULL;
 	}
+	x->tl = tl;
+	x->phase = 1;
+	run_all(x);
+	x->phase = 0;
+	x->tl = NULL;
+	/* filters that need the whole repository, and dedup, in file order */
 	jv out = jv_array();
 	int near = o->near <= 1;
 	for (size_t i = 0; i < n; i++) {
@@ -345,23 +375,17 @@ jv ex_repo(extractor *x, jv rec)
 		x->st.filtered += t->filtered;
 		int k = 0, nr = jv_array_length(jv_copy(t->recs));
 		for (int j = 0; j < nr; j++) {
-			/* take the record out of the array, so that setting "tests"
-			 * does not copy it */
 			jv r = jv_array_get(jv_copy(t->recs), j);
-			t->recs = jv_array_set(t->recs, j, jv_null());
-			jv tests = tl_tests_for(tl, t->modq[2 * k], t->modq[2 * k + 1]);
-			int ntests = jv_array_length(jv_copy(tests));
+			int ntests = t->ntests[j];
 			const dd_sig *s = x->sign ? &t->sigs[k] : NULL;
 			k++;
 			if (o->require_tests && !ntests) {
 				x->st.filtered++;
-				jv_free(tests);
 				jv_free(r);
 				continue;
 			}
 			if (x->excl && dd_check(x->excl, s, near, 0) != DD_NEW) {
 				x->st.excluded++;
-				jv_free(tests);
 				jv_free(r);
 				continue;
 			}
@@ -372,13 +396,11 @@ jv ex_repo(extractor *x, jv rec)
 						x->st.dup_exact++;
 					else
 						x->st.dup_near++;
-					jv_free(tests);
 					jv_free(r);
 					continue;
 				}
 			}
 			x->st.with_tests += ntests > 0;
-			r = jv_object_set(r, jv_string("tests"), tests);
 			out = jv_array_append(out, r);
 			x->st.emitted++;
 		}
@@ -386,6 +408,7 @@ jv ex_repo(extractor *x, jv rec)
 		for (int m = 0; m < 2 * k; m++)
 			free(t->modq[m]);
 		free(t->modq);
+		free(t->ntests);
 		free(t->sigs);
 		free(t->file.path);
 	}

@@ -163,7 +163,8 @@ static void walk_dir(gw *g, const char *rel, int depth)
 		names[n++] = strdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_name);
 	for (size_t i = 0; i < n; i++) {
 		char *r, *a;
 		if (asprintf(&r, "%s%s%s", rel, *rel ? "/" : "", names[i]) < 0 ||

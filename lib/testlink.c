@@ -448,37 +448,102 @@ void tl_file_free(tl_file *f)
 
 /* --- the repository's index ------------------------------------------------------ */
 
+/* Plain C, no jv: once built it is only read, so any thread may query it. */
+typedef struct {
+	char *key;
+	int *t;			/* test indices, ascending */
+	int n, cap;
+} posting;
+
+typedef struct {
+	posting *p;
+	size_t n, cap;
+} pmap;
+
 struct tl_index {
-	jv refs;	/* dotted name -> {test id: true} */
-	jv attrs;	/* attribute name -> {test id: true} */
-	size_t ntests;
+	char **ids;		/* test ids */
+	size_t ntests, cap;
+	pmap refs, attrs;	/* dotted name / attribute name -> tests */
 };
 
 tl_index *tl_new(void)
 {
 	tl_index *x = calloc(1, sizeof *x);
-	x->refs = jv_object();
-	x->attrs = jv_object();
+	if (!x)
+		abort();
 	return x;
 }
 
 size_t tl_ntests(const tl_index *x) { return x->ntests; }
 
-static jv index_add(jv idx, jv keys, const char *id)
+static posting *pm_find(const pmap *m, const char *k, size_t kl, size_t *slot)
+{
+	if (!m->cap)
+		return NULL;
+	size_t i = str_hash(k, kl) & (m->cap - 1);
+	for (; m->p[i].key; i = (i + 1) & (m->cap - 1))
+		if (!strncmp(m->p[i].key, k, kl) && m->p[i].key[kl] == 0)
+			return &m->p[i];
+	if (slot)
+		*slot = i;
+	return NULL;
+}
+
+static void pm_add(pmap *m, const char *k, int test)
+{
+	size_t kl = strlen(k), slot;
+	posting *p = pm_find(m, k, kl, &slot);
+	if (!p) {
+		if ((m->n + 1) * 2 > m->cap) {
+			pmap y = { 0 };
+			y.cap = m->cap ? m->cap * 2 : 256;
+			y.p = calloc(y.cap, sizeof *y.p);
+			if (!y.p)
+				abort();
+			for (size_t i = 0; i < m->cap; i++)
+				if (m->p[i].key) {
+					size_t s2;
+					pm_find(&y, m->p[i].key, strlen(m->p[i].key), &s2);
+					y.p[s2] = m->p[i];
+				}
+			y.n = m->n;
+			free(m->p);
+			*m = y;
+			pm_find(m, k, kl, &slot);
+		}
+		p = &m->p[slot];
+		p->key = strdup(k);
+		m->n++;
+	}
+	if (p->n && p->t[p->n - 1] == test)
+		return;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 4;
+		p->t = realloc(p->t, (size_t)p->cap * sizeof *p->t);
+		if (!p->t)
+			abort();
+	}
+	p->t[p->n++] = test;
+}
+
+static void pm_free(pmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->p[i].key) {
+			free(m->p[i].key);
+			free(m->p[i].t);
+		}
+	free(m->p);
+}
+
+static void index_keys(pmap *m, jv keys, int test)
 {
 	jv_object_foreach(keys, k, v) {
-		jv set = jv_object_get(jv_copy(idx), jv_copy(k));
-		if (!jv_is_valid(set)) {
-			jv_free(set);
-			set = jv_object();
-		} else	/* take it out so that it is not copied on write */
-			idx = jv_object_delete(idx, jv_copy(k));
-		set = jv_object_set(set, jv_string(id), jv_true());
-		idx = jv_object_set(idx, k, set);
+		pm_add(m, jv_string_value(k), test);
+		jv_free(k);
 		jv_free(v);
 	}
 	jv_free(keys);
-	return idx;
 }
 
 void tl_add(tl_index *x, tl_file *f)
@@ -486,63 +551,73 @@ void tl_add(tl_index *x, tl_file *f)
 	if (!f)
 		return;
 	for (int i = 0; i < f->n; i++) {
-		x->refs = index_add(x->refs, jv_copy(f->t[i].refs), f->t[i].id);
-		x->attrs = index_add(x->attrs, jv_copy(f->t[i].attrs), f->t[i].id);
-		x->ntests++;
+		if (x->ntests == x->cap) {
+			x->cap = x->cap ? x->cap * 2 : 64;
+			x->ids = realloc(x->ids, x->cap * sizeof *x->ids);
+			if (!x->ids)
+				abort();
+		}
+		int t = (int)x->ntests++;
+		x->ids[t] = f->t[i].id;
+		f->t[i].id = NULL;
+		index_keys(&x->refs, jv_copy(f->t[i].refs), t);
+		index_keys(&x->attrs, jv_copy(f->t[i].attrs), t);
 	}
 	tl_file_free(f);
 }
 
-static jv lookup(jv idx, const char *key)
+/* found[] collects test indices (duplicates allowed, sorted later) */
+typedef struct { int *v; size_t n, cap; } ivec;
+
+static void iv_push(ivec *v, int x)
 {
-	jv v = jv_object_get(jv_copy(idx), jv_string(key));
-	if (!jv_is_valid(v)) {
-		jv_free(v);
-		return jv_object();
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 16;
+		v->v = realloc(v->v, v->cap * sizeof *v->v);
+		if (!v->v)
+			abort();
 	}
-	return v;
+	v->v[v->n++] = x;
 }
 
-static jv set_union(jv a, jv b)
+static __thread const tl_index *cmp_x;
+static int cmp_test(const void *a, const void *b)
 {
-	jv_object_foreach(b, k, v) {
-		a = jv_object_set(a, k, v);
-	}
-	jv_free(b);
-	return a;
+	return strcmp(cmp_x->ids[*(const int *)a], cmp_x->ids[*(const int *)b]);
 }
 
-jv tl_tests_for(tl_index *x, const char *module, const char *qualname)
+jv tl_tests_for(const tl_index *x, const char *module, const char *qualname)
 {
 	if (strstr(qualname, "<locals>") || !x->ntests)
 		return jv_array();
 	const char *last = strrchr(qualname, '.');
-	jv found = jv_object();
-	/* module and each package above it */
+	ivec found = { 0 };
 	char *m = strdup(module);
-	for (;;) {
+	for (;;) {	/* the module and each package above it */
 		char *key;
-		if (last) {
-			/* method: the class referenced and the attribute used, or C.m itself */
+		if (last) {	/* a method: the class used and the attribute used, both */
 			if (asprintf(&key, "%s%s%.*s", m, *m ? "." : "", (int)(last - qualname), qualname) < 0)
 				abort();
-			jv cls = lookup(x->refs, key);
-			jv at = lookup(x->attrs, last + 1);
-			jv_object_foreach(cls, k, v) {
-				if (jv_object_has(jv_copy(at), jv_copy(k)))
-					found = jv_object_set(found, k, v);
+			const posting *c = pm_find(&x->refs, key, strlen(key), NULL);
+			const posting *a = c ? pm_find(&x->attrs, last + 1, strlen(last + 1), NULL) : NULL;
+			for (int i = 0, j = 0; a && i < c->n && j < a->n;) {	/* both ascending */
+				if (c->t[i] < a->t[j])
+					i++;
+				else if (c->t[i] > a->t[j])
+					j++;
 				else {
-					jv_free(k);
-					jv_free(v);
+					iv_push(&found, c->t[i]);
+					i++;
+					j++;
 				}
 			}
-			jv_free(cls);
-			jv_free(at);
 			free(key);
 		}
 		if (asprintf(&key, "%s%s%s", m, *m ? "." : "", qualname) < 0)
 			abort();
-		found = set_union(found, lookup(x->refs, key));
+		const posting *p = pm_find(&x->refs, key, strlen(key), NULL);
+		for (int i = 0; p && i < p->n; i++)
+			iv_push(&found, p->t[i]);
 		free(key);
 		char *d = strrchr(m, '.');
 		if (!d)
@@ -550,15 +625,25 @@ jv tl_tests_for(tl_index *x, const char *module, const char *qualname)
 		*d = 0;
 	}
 	free(m);
-	jv keys = jv_keys(found);	/* sorted */
-	return keys;
+	cmp_x = x;
+	if (found.n > 1)
+		qsort(found.v, found.n, sizeof *found.v, cmp_test);
+	jv r = jv_array();
+	for (size_t i = 0; i < found.n; i++)
+		if (i == 0 || found.v[i] != found.v[i - 1])
+			r = jv_array_append(r, jv_string(x->ids[found.v[i]]));
+	free(found.v);
+	return r;
 }
 
 void tl_free(tl_index *x)
 {
 	if (!x)
 		return;
-	jv_free(x->refs);
-	jv_free(x->attrs);
+	for (size_t i = 0; i < x->ntests; i++)
+		free(x->ids[i]);
+	free(x->ids);
+	pm_free(&x->refs);
+	pm_free(&x->attrs);
 	free(x);
 }

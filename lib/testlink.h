@@ -13,7 +13,8 @@
  * uses the attribute .m. Test ids look like "tests/test_mod.py::TestX::test_y".
  *
  * tl_scan_file works on one parsed file (any thread); a tl_index gathers
- * the files of one repository (one thread) and answers queries.
+ * the files of one repository (one thread), then answers queries from any
+ * thread.
  */
 #ifndef LS_TESTLINK_H
 #define LS_TESTLINK_H
@@ -31,8 +32,9 @@ typedef struct tl_index tl_index;
 tl_index *tl_new(void);
 /* Adds the file's tests (takes ownership of f). */
 void tl_add(tl_index *x, tl_file *f);
-/* Test ids linked to the function qualname in module, sorted; a jv array. */
-jv tl_tests_for(tl_index *x, const char *module, const char *qualname);
+/* Test ids linked to the function qualname in module, sorted; a jv array.
+ * Read-only: once every file is added, any thread may ask. */
+jv tl_tests_for(const tl_index *x, const char *module, const char *qualname);
 size_t tl_ntests(const tl_index *x);
 void tl_free(tl_index *x);
 
