@@ -19,7 +19,7 @@ static struct {
 		aliased_import, dotted_name, wildcard, yield, global, nonlocal, assignment, augassign,
 		for_stmt, for_in, with_stmt, as_pattern, except_clause, if_stmt, elif, else_, while_stmt,
 		try_stmt, finally_, except_group, match_stmt, case_clause, named_expr, subscript,
-		with_clause, with_item, list_splat, dict_splat, error;
+		with_clause, with_item, list_splat, dict_splat, error, print_stmt, exec_stmt;
 	TSFieldId f_name, f_parameters, f_body, f_return_type, f_definition, f_superclasses,
 		f_type, f_value, f_alias, f_module_name, f_attribute, f_left;
 } K;
@@ -51,6 +51,7 @@ static void k_init(void)
 	S(match_stmt, "match_statement"); S(case_clause, "case_clause"); S(named_expr, "named_expression");
 	S(subscript, "subscript"); S(with_clause, "with_clause"); S(with_item, "with_item");
 	S(list_splat, "list_splat"); S(dict_splat, "dictionary_splat");
+	S(print_stmt, "print_statement"); S(exec_stmt, "exec_statement");
 	K.error = ts_language_symbol_for_name(l, "ERROR", 5, 1);
 	F(f_name, "name"); F(f_parameters, "parameters"); F(f_body, "body");
 	F(f_return_type, "return_type"); F(f_definition, "definition"); F(f_superclasses, "superclasses");
@@ -187,7 +188,7 @@ typedef struct {
 	const char *name;
 	size_t name_len;
 	TSNode node;
-	int in_error;
+	int fn;			/* index of the function, for a function scope */
 } scope;
 
 static int dec_kind(const char *s, size_t n)
@@ -362,10 +363,12 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 	TSSymbol s = ts_node_symbol(n);
 	if (s == K.fn || s == K.cls) {
 		TSNode name = ts_node_child_by_field_id(n, K.f_name);
+		int idx = f->n;
 		if (s == K.fn)
 			add_func(f, n, ts_node_is_null(outer) ? n : outer, st, depth, in_error);
 		if (ts_node_is_null(name) || depth >= 200)
 			return;
+		st[depth].fn = s == K.fn && f->n > idx ? idx : -1;
 		if (depth == 0) {
 			size_t l;
 			const char *t = py_text(name, f->src, &l);
@@ -405,6 +408,14 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		}
 		if (s == K.for_stmt)
 			bind_target(f, ts_node_child_by_field_id(n, K.f_left));
+	}
+	if (s == K.print_stmt || s == K.exec_stmt) {
+		/* Python 2 statements (tree-sitter accepts them, Python 3 does not):
+		 * the functions around them cannot run */
+		for (int i = 0; i < depth; i++)
+			if (!st[i].is_class && st[i].fn >= 0)
+				f->fn[st[i].fn].info.has_error = 1;
+		return;
 	}
 	if (s != K.module && !is_container(s))
 		return;
@@ -1001,7 +1012,7 @@ jv pyf_imports(pyf_file *f)
 char *pyf_module_name(const char *path)
 {
 	size_t n = strlen(path);
-	if (n > 4 && !strcmp(path + n - 3, ".py"))
+	if (n > 3 && !strcmp(path + n - 3, ".py"))
 		n -= 3;
 	else if (n > 4 && !strcmp(path + n - 4, ".pyi"))
 		n -= 4;
@@ -1346,7 +1357,12 @@ jv pyf_record(pyf_file *f, int i, jv r)
 		} else if (nc)
 			next = ts_node_named_child(body, 0);
 		if (!ts_node_is_null(next)) {
-			uint32_t prev_end = !ts_node_is_null(ds) ? ts_node_end_byte(ds) : ts_node_start_byte(def);
+			/* after the docstring, or after the header (its parameters may span lines) */
+			TSNode hdr = ts_node_child_by_field_id(def, K.f_return_type);
+			if (ts_node_is_null(hdr))
+				hdr = ts_node_child_by_field_id(def, K.f_parameters);
+			uint32_t prev_end = !ts_node_is_null(ds) ? ts_node_end_byte(ds) :
+					    !ts_node_is_null(hdr) ? ts_node_end_byte(hdr) : ts_node_start_byte(def);
 			/* start of the line after the docstring (keeps comments), unless the
 			 * next statement shares a line with it */
 			const char *nl = memchr(src + prev_end, '\n', ts_node_start_byte(next) - prev_end);

@@ -47,7 +47,7 @@ PY
 ok_if "records validate against docs/schema/function.schema.json" $PY "$T/schema.py" "$TOP/docs/schema/function.schema.json" "$T/std.jsonl"
 
 # code is the exact source: every record's code compiles, and ast finds the same def
-jq -c '{code, name, docstring}' "$T/std.jsonl" > "$T/codes.jsonl"
+jq -c '{code, name, docstring, body}' "$T/std.jsonl" > "$T/codes.jsonl"
 cat > "$T/code.py" <<'PY'
 import ast, json, sys
 bad = 0
@@ -55,6 +55,12 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     t = ast.parse(r["code"])
     d = t.body[0]
+    # body: exactly the statements after the docstring
+    stmts = d.body[1:] if ast.get_docstring(d, clean=False) is not None else d.body
+    got = ast.parse("if 1:\n" + r["body"]).body[0].body if r["body"] else []
+    if ast.dump(ast.Module(stmts, [])) != ast.dump(ast.Module(got, [])):
+        bad += 1
+        print("# body differs:", r["name"])
     # dedenting the def also dedents blank-ish lines inside its strings
     norm = lambda s: s and "\n".join(l.rstrip() for l in s.split("\n")).strip()
     if d.name != r["name"] or norm(ast.get_docstring(d)) != norm(r["docstring"]):
@@ -62,7 +68,7 @@ for line in open(sys.argv[1]):
         print("# differs:", r["name"])
 sys.exit(1 if bad else 0)
 PY
-ok_if "code parses alone and gives the same name and docstring (up to trailing blanks)" $PY "$T/code.py" "$T/codes.jsonl"
+ok_if "code parses alone: same name, docstring (up to trailing blanks) and body statements" $PY "$T/code.py" "$T/codes.jsonl"
 
 # -j 2 writes the same bytes; filters
 echo "$T/std/repo" | ls-extract -q -j 2 --include-nested --no-dedup > "$T/std2.jsonl"

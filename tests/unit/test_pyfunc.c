@@ -154,10 +154,27 @@ static void test_errors(void)
 		unmarked += !pyf_get(f, i)->has_error;
 	T_EQ_INT(unmarked, 0, "defs inside an ERROR node are marked (their nesting is unsure)");
 	pyf_free(f);
+	/* Python 2 print/exec statements parse in tree-sitter, not in Python 3 */
+	src = "def old():\n    def inner():\n        print 'x'\n    return 1\ndef new():\n    print('x')\n";
+	f = pyf_scan(P, src, strlen(src));
+	T_OK(pyf_count(f) == 3 && pyf_get(f, 0)->has_error && pyf_get(f, 1)->has_error && !pyf_get(f, 2)->has_error,
+	     "a print statement marks its functions, print() does not");
+	pyf_free(f);
 	/* MISSING nodes count as errors too */
 	src = "def m(self): return (1,\n";
 	f = pyf_scan(P, src, strlen(src));
 	T_OK(pyf_count(f) == 0 || pyf_get(f, 0)->has_error, "MISSING node marks the function");
+	pyf_free(f);
+}
+
+static void test_body_after_long_header(void)
+{
+	const char *src = "class T:\n    def __init__(self,\n                 a=1,\n                 b=2) -> None:\n"
+			  "        # set up\n        self.a = a\n";
+	pyf_file *f = pyf_scan(P, src, strlen(src));
+	jv r = pyf_record(f, 0, jv_object());
+	T_EQ_STR(S(r, "body"), "    # set up\n    self.a = a\n", "body after a header over several lines");
+	jv_free(r);
 	pyf_free(f);
 }
 
@@ -219,6 +236,7 @@ static void test_module_name(void)
 	T_EQ_STR(m = pyf_module_name("pkg/__init__.py"), "pkg", "module of a package"); free(m);
 	T_EQ_STR(m = pyf_module_name("src/pkg/a.py"), "pkg.a", "src layout"); free(m);
 	T_EQ_STR(m = pyf_module_name("__init__.py"), "", "root package"); free(m);
+	T_EQ_STR(m = pyf_module_name("a.py"), "a", "one-letter module"); free(m);
 }
 
 int main(void)
@@ -230,6 +248,7 @@ int main(void)
 	test_shapes();
 	test_errors();
 	test_fstring_globals();
+	test_body_after_long_header();
 	test_cleandoc();
 	test_doctests();
 	test_module_name();
