@@ -19,7 +19,7 @@ static struct {
 		aliased_import, dotted_name, wildcard, yield, global, nonlocal, assignment, augassign,
 		for_stmt, for_in, with_stmt, as_pattern, except_clause, if_stmt, elif, else_, while_stmt,
 		try_stmt, finally_, except_group, match_stmt, case_clause, named_expr, subscript,
-		with_clause, with_item, list_splat, dict_splat, error, print_stmt, exec_stmt;
+		with_clause, with_item, list_splat, dict_splat, error, print_stmt, exec_stmt, chevron;
 	TSFieldId f_name, f_parameters, f_body, f_return_type, f_definition, f_superclasses,
 		f_type, f_value, f_alias, f_module_name, f_attribute, f_left;
 } K;
@@ -51,7 +51,7 @@ static void k_init(void)
 	S(match_stmt, "match_statement"); S(case_clause, "case_clause"); S(named_expr, "named_expression");
 	S(subscript, "subscript"); S(with_clause, "with_clause"); S(with_item, "with_item");
 	S(list_splat, "list_splat"); S(dict_splat, "dictionary_splat");
-	S(print_stmt, "print_statement"); S(exec_stmt, "exec_statement");
+	S(print_stmt, "print_statement"); S(exec_stmt, "exec_statement"); S(chevron, "chevron");
 	K.error = ts_language_symbol_for_name(l, "ERROR", 5, 1);
 	F(f_name, "name"); F(f_parameters, "parameters"); F(f_body, "body");
 	F(f_return_type, "return_type"); F(f_definition, "definition"); F(f_superclasses, "superclasses");
@@ -409,9 +409,10 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		if (s == K.for_stmt)
 			bind_target(f, ts_node_child_by_field_id(n, K.f_left));
 	}
-	if (s == K.print_stmt || s == K.exec_stmt) {
+	if ((s == K.print_stmt && ts_node_symbol(ts_node_named_child(n, 0)) != K.chevron) || s == K.exec_stmt) {
 		/* Python 2 statements (tree-sitter accepts them, Python 3 does not):
-		 * the functions around them cannot run */
+		 * the functions around them cannot run. "print >> f, x" is also a
+		 * Python 3 expression (a tuple), so that form is not counted. */
 		for (int i = 0; i < depth; i++)
 			if (!st[i].is_class && st[i].fn >= 0)
 				f->fn[st[i].fn].info.has_error = 1;
