@@ -135,6 +135,8 @@ if [ -d $DIST/toolz/tests ]; then
 	echo "$T/tz/repo" | ls-extract -q > "$T/tz.jsonl"
 	ok_if "toolz: groupby linked to its test" sh -c "jq -r 'select(.qualname==\"groupby\" and .module==\"toolz.itertoolz\") | .tests[]' '$T/tz.jsonl' | grep -qx 'toolz/tests/test_itertoolz.py::test_groupby'"
 	ok_if "toolz: test ids look like path::name" test -z "$(jq -r '.tests[] | select(test("^toolz/tests/test_[a-z_]+\\.py::") | not)' "$T/tz.jsonl")"
+	echo "$T/tz/repo" | ls-extract -q -j 2 > "$T/tz2.jsonl"
+	same "toolz: -j 2 links the same tests (same bytes)" "$T/tz2.jsonl" "$T/tz.jsonl"
 	echo "$T/tz/repo" | ls-extract -q --require-tests --skip-test-code > "$T/tzt.jsonl"
 	ok_if "--require-tests keeps only linked functions" test -z "$(jq -r 'select(.tests == [])|.id' "$T/tzt.jsonl")"
 	ok_if "--require-tests keeps many toolz functions" test "$(wc -l < "$T/tzt.jsonl")" -gt 40
