@@ -71,6 +71,8 @@ static void process(extractor *x, TSParser *p, task *t)
 	pyf_file *f = pyf_scan(p, t->file.data, t->file.len);
 	if (!f) {
 		t->file_error = 1;
+		free(t->file.data);
+		t->file.data = NULL;
 		return;
 	}
 	t->file_error = pyf_root_has_error(f);
@@ -79,6 +81,7 @@ static void process(extractor *x, TSParser *p, task *t)
 		t->tl = tl_scan_file(t->file.path, pyf_tree(f), t->file.data);
 	char *module = pyf_module_name(t->file.path);
 	int n = pyf_count(f), k = 0;
+	jv repo = jv_invalid();
 	if (x->sign)
 		t->sigs = malloc((size_t)(n ? n : 1) * sizeof *t->sigs);
 	t->modq = calloc((size_t)(n ? n : 1) * 2, sizeof *t->modq);
@@ -105,16 +108,18 @@ static void process(extractor *x, TSParser *p, task *t)
 		snprintf(line, sizeof line, "%d", in->lineno);
 		const char *parts[] = { x->repo.name, t->file.path, in->qualname, t->file.oid, line };
 		hash_id(id, sizeof id, "fn", 5, parts);
-		jv repo = jv_object();
-		repo = jv_object_set(repo, jv_string("name"), jv_string(x->repo.name));
-		repo = jv_object_set(repo, jv_string("url"), x->repo.url ? jv_string(x->repo.url) : jv_null());
-		repo = jv_object_set(repo, jv_string("commit"), x->repo.commit ? jv_string(x->repo.commit) : jv_null());
-		repo = jv_object_set(repo, jv_string("path"), jv_string(x->repo.path));
-		if (x->repo.license)
-			repo = jv_object_set(repo, jv_string("license"), jv_string(x->repo.license));
+		if (!jv_is_valid(repo)) {	/* built by this thread, shared by this file's records */
+			repo = jv_object();
+			repo = jv_object_set(repo, jv_string("name"), jv_string(x->repo.name));
+			repo = jv_object_set(repo, jv_string("url"), x->repo.url ? jv_string(x->repo.url) : jv_null());
+			repo = jv_object_set(repo, jv_string("commit"), x->repo.commit ? jv_string(x->repo.commit) : jv_null());
+			repo = jv_object_set(repo, jv_string("path"), jv_string(x->repo.path));
+			if (x->repo.license)
+				repo = jv_object_set(repo, jv_string("license"), jv_string(x->repo.license));
+		}
 		jv r = jv_object();
 		r = jv_object_set(r, jv_string("id"), jv_string(id));
-		r = jv_object_set(r, jv_string("repo"), repo);
+		r = jv_object_set(r, jv_string("repo"), jv_copy(repo));
 		r = jv_object_set(r, jv_string("path"), jv_string(t->file.path));
 		r = jv_object_set(r, jv_string("module"), jv_string(module));
 		r = jv_object_set(r, jv_string("blob"), jv_string(t->file.oid));
@@ -136,6 +141,7 @@ static void process(extractor *x, TSParser *p, task *t)
 		t->recs = jv_array_append(t->recs, r);
 		k++;
 	}
+	jv_free(repo);
 	free(module);
 	pyf_free(f);
 	free(t->file.data);
