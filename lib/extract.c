@@ -43,11 +43,13 @@ struct extractor {
 	unsigned gen;
 	int stop, active;
 	task *tasks;
-	size_t ntasks, next, ndone;
+	size_t first, ntasks, next, ndone;	/* a batch: tasks[first..ntasks) */
 	int phase;		/* 0: parse files, 1: link records to tests */
 	tl_index *tl;
 	repo_info repo;
 };
+
+enum { EX_BATCH = 16 << 20 };	/* bytes of source read before parsing them */
 
 /* --- one file (any thread) ------------------------------------------------------ */
 
@@ -211,19 +213,19 @@ static void run_all(extractor *x)
 {
 	if (x->nth) {
 		pthread_mutex_lock(&x->mu);
-		x->next = 0;
+		x->next = x->first;
 		x->ndone = 0;
 		x->gen++;
 		pthread_cond_broadcast(&x->go);
 		pthread_mutex_unlock(&x->mu);
 	} else {
-		x->next = 0;
+		x->next = x->first;
 		x->ndone = 0;
 	}
 	run_tasks(x, x->parser);
 	if (x->nth) {	/* wait until every worker has left this batch */
 		pthread_mutex_lock(&x->mu);
-		while (x->active > 0 || __atomic_load_n(&x->ndone, __ATOMIC_ACQUIRE) < x->ntasks)
+		while (x->active > 0 || __atomic_load_n(&x->ndone, __ATOMIC_ACQUIRE) < x->ntasks - x->first)
 			pthread_cond_wait(&x->idle, &x->mu);
 		pthread_mutex_unlock(&x->mu);
 	}
@@ -339,23 +341,34 @@ jv ex_repo(extractor *x, jv rec)
 	x->st.repos++;
 	x->repo = (repo_info){ name, url, gw_commit(g), path, license };
 
-	/* read every file (git objects are read on this thread only) */
+	/* Read files (git objects are read on this thread only) and parse them
+	 * on the pool, a batch of at most EX_BATCH bytes of source at a time:
+	 * sources are freed once parsed, so a huge repository does not sit in
+	 * memory whole; its records do, until the repository is done. */
 	size_t cap = 64, n = 0;
 	task *tasks = calloc(cap, sizeof *tasks);
 	gw_file f;
-	while (gw_next(g, &f)) {
-		if (n == cap) {
-			cap *= 2;
-			tasks = realloc(tasks, cap * sizeof *tasks);
-			if (!tasks)
-				abort();
+	int more = 1;
+	while (more) {
+		size_t first = n, bytes = 0;
+		while (bytes < EX_BATCH && (more = gw_next(g, &f))) {
+			if (n == cap) {
+				cap *= 2;
+				tasks = realloc(tasks, cap * sizeof *tasks);
+				if (!tasks)
+					abort();
+			}
+			memset(&tasks[n], 0, sizeof tasks[n]);
+			tasks[n++].file = f;
+			bytes += f.len;
 		}
-		memset(&tasks[n], 0, sizeof tasks[n]);
-		tasks[n++].file = f;
+		x->tasks = tasks;	/* workers are idle between batches: realloc is safe */
+		x->first = first;
+		x->ntasks = n;
+		if (n > first)
+			run_all(x);
 	}
-	x->tasks = tasks;
-	x->ntasks = n;
-	run_all(x);
+	x->first = 0;
 
 	/* back on this thread: the test index, in file order; then linking on the pool */
 	tl_index *tl = tl_new();
