@@ -66,10 +66,32 @@ static int dunder_name(const char *n)
 	return l > 4 && !strncmp(n, "__", 2) && !strcmp(n + l - 2, "__");
 }
 
+/* Python reads source with universal newlines: \r\n and \r are \n before
+ * tokenizing, inside string literals too (docstrings). In place. */
+static size_t universal_newlines(char *s, size_t n)
+{
+	char *r = memchr(s, '\r', n);
+	if (!r)
+		return n;
+	char *w = r;
+	for (; r < s + n; r++) {
+		if (*r != '\r')
+			*w++ = *r;
+		else {
+			*w++ = '\n';
+			if (r + 1 < s + n && r[1] == '\n')
+				r++;
+		}
+	}
+	*w = 0;
+	return (size_t)(w - s);
+}
+
 static void process(extractor *x, TSParser *p, task *t)
 {
 	const ex_opts *o = &x->o;
 	t->recs = jv_array();
+	t->file.len = universal_newlines(t->file.data, t->file.len);
 	pyf_file *f = pyf_scan(p, t->file.data, t->file.len);
 	if (!f) {
 		t->file_error = 1;

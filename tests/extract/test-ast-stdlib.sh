@@ -1,5 +1,6 @@
 #!/bin/sh
-# ls-extract against Python's own ast over the whole standard library: for
+# ls-extract against Python's own ast over the whole standard library (and
+# Debian's python3-networkx and python3-boltons where installed): for
 # every file ast parses, the same (qualname, lineno) functions and the same
 # docstrings (ast.get_docstring). tree-sitter is more tolerant than ast and
 # has a few gaps of its own: functions inside ERROR nodes are not emitted
@@ -60,4 +61,12 @@ PY
 ok_if "same functions and docstrings as ast (<= 0.1% files lost to tree-sitter errors)" \
 	$PY "$T/cmp.py" "$STDLIB" "$T/mine.jsonl"
 grep '^#' "$T/.out"
+# the same on Debian packages not written by the standard library's authors
+for pkg in networkx boltons; do
+	d=/usr/lib/python3/dist-packages/$pkg
+	if [ ! -d "$d" ]; then skip "python3-$pkg not installed"; continue; fi
+	echo "$d" | ls-extract --include-nested --no-dedup -q > "$T/$pkg.jsonl"
+	ok_if "$pkg: same functions and docstrings as ast" $PY "$T/cmp.py" "$d" "$T/$pkg.jsonl"
+	grep '^#' "$T/.out"
+done
 done_testing

@@ -11,6 +11,7 @@ mkdir -p "$T/std/src"
 cp $STDLIB/functools.py $STDLIB/pathlib.py $STDLIB/dataclasses.py "$T/std/src/"
 mkdir -p "$T/std/src/asyncio" && cp $STDLIB/asyncio/locks.py "$T/std/src/asyncio/"
 ( cd "$T/std/src" && printf 'def broken(:\n    return 1\n' > broken.py && ln -s functools.py link.py &&
+  printf 'def crlf():\r\n    """Doc.\r\n\r\n    >>> crlf()\r\n    1\r\n    """\r\n    return 1\r\n' > crlf.py &&
   printf 'x = "\0"\n' > binary.py && printf 'x = "\351"\n' > latin1.py )
 mkrepo "$T/std/repo" "$T/std/src/."
 echo "$T/std/repo" | ls-extract --include-nested --no-dedup > "$T/std.jsonl" 2> "$T/std.err"
@@ -31,6 +32,8 @@ ok_if "class bases" test "$(q 'Path.cwd' pathlib.py '.class.bases[0]')" = PurePa
 ok_if "signature defaults" test "$(q 'lru_cache' functools.py '.signature.parameters[0].default')" = 128
 ok_if "module-level names used" sh -c "jq -r 'select(.qualname==\"lru_cache\" and .path==\"functools.py\") | .globals[]' '$T/std.jsonl' | grep -qx _lru_cache_wrapper"
 ok_if "imports that the function needs" sh -c "jq -r 'select(.qualname==\"singledispatch\") | .imports[]' '$T/std.jsonl' | grep -qx 'from abc import get_cache_token'"
+ok_if "CRLF source: docstring and doctests as Python reads them" \
+	test "$(q crlf crlf.py '[.docstring, .doctests[0].want, .code] | tojson')" = '["Doc.\n\n>>> crlf()\n1","1\n","def crlf():\n    \"\"\"Doc.\n\n    >>> crlf()\n    1\n    \"\"\"\n    return 1\n"]'
 ok_if "broken function not emitted" test -z "$(q broken broken.py .name)"
 ok_if "summary counts the syntax error" grep -q "1 with syntax errors" "$T/std.err"
 ok_if "summary counts skipped symlink, binary, non-UTF-8" grep -q "skipped 1 symlinks, 0 submodules, 1 binary, 1 non-UTF-8" "$T/std.err"
