@@ -39,6 +39,19 @@ static jv map(void *w, jv rec, ls_tool *t)
 	return r;
 }
 
+static void summary(FILE *f, void *ctx)
+{
+	(void)ctx;
+	const ex_stats *s = ex_stats_of(ex);
+	fprintf(f, "; %zu repos, %zu files (%zu test), %zu functions: %zu filtered, %zu exact and "
+		"%zu near duplicates, %zu excluded, %zu with syntax errors (in %zu files), %zu linked "
+		"to tests; skipped %zu symlinks, %zu submodules, %zu binary, %zu non-UTF-8, %zu too big, "
+		"%zu unreadable",
+		s->repos, s->files, s->test_files, s->functions, s->filtered, s->dup_exact, s->dup_near,
+		s->excluded, s->syntax_errors, s->files_with_errors, s->with_tests, s->symlinks,
+		s->submodules, s->binary, s->non_utf8, s->too_big, s->unreadable);
+}
+
 int main(int argc, char **argv)
 {
 	ls_tool t = { .name = "ls-extract", .synopsis = "[options] [FILE ...]",
@@ -57,17 +70,9 @@ int main(int argc, char **argv)
 	ex = ex_new(&o, err, sizeof err);
 	if (!ex)
 		ls_die(EX_NOINPUT_, "%s", err);
+	t.summary = summary;
 	ls_stage st = { .map = map };
 	int rc = ls_run(&t, &st);
-	const ex_stats *s = ex_stats_of(ex);
-	if (!t.quiet)
-		fprintf(stderr, "ls-extract: %zu repos, %zu files (%zu test), %zu functions: %zu emitted, "
-			"%zu filtered, %zu exact and %zu near duplicates, %zu excluded, %zu with syntax errors "
-			"(in %zu files), %zu linked to tests; skipped %zu symlinks, %zu submodules, %zu binary, "
-			"%zu non-UTF-8, %zu too big, %zu unreadable\n",
-			s->repos, s->files, s->test_files, s->functions, s->emitted, s->filtered, s->dup_exact,
-			s->dup_near, s->excluded, s->syntax_errors, s->files_with_errors, s->with_tests,
-			s->symlinks, s->submodules, s->binary, s->non_utf8, s->too_big, s->unreadable);
 	ex_free(ex);
 	return rc;
 }
