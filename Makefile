@@ -38,7 +38,7 @@ CPPFLAGS += -D_GNU_SOURCE -DLS_VERSION='"$(VERSION)"' -DLS_DATADIR='"$(PREFIX)/s
 LDFLAGS += -pthread -fopenmp -Wl,--as-needed $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -ljq -lseccomp -lutf8proc -lopenblas -lxxhash -lm -ldl
 
-VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+VERSION := 0.1.0
 
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -47,6 +47,9 @@ CMD_SRC  := $(sort $(wildcard cmd/ls-*.c))
 TOOLS    := $(CMD_SRC:cmd/%.c=$(B)/bin/%)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+# Helper programs for shell tests and benchmarks (e.g. a bare record-layer filter).
+TBIN_SRC := $(sort $(wildcard tests/bin/*.c))
+TESTS    += $(TBIN_SRC:tests/bin/%.c=$(B)/tests/bin/%)
 MANS     := $(wildcard man/*.1 man/*.7)
 
 all: $(TOOLS) $(TESTS)
@@ -75,13 +78,17 @@ $(B)/tests/%: tests/unit/%.c tests/unit/t.h $(B)/libls.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libls.a $(LDFLAGS) $(LDLIBS)
 
+$(B)/tests/bin/%: tests/bin/%.c $(B)/libls.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/libls.a $(LDFLAGS) $(LDLIBS)
+
 # ---- dependencies -------------------------------------------------------
 DEBS := build-essential pkg-config git jq libjq-dev libgit2-dev libtree-sitter-dev \
 	libseccomp-dev libpython3.11-dev python3.11 libpcre2-dev libutf8proc-dev \
 	libopenblas-dev libopenblas0-pthread libcurl4-openssl-dev libxxhash-dev \
 	libpython3.11-testsuite python3-jsonschema python3-pytest python3-toolz \
 	python3-more-itertools python3-boltons python3-networkx gnuplot-nox nodejs npm \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev bc
 
 deps: deps-apt deps-npm
 

@@ -1,0 +1,385 @@
+/* record.c — JSONL reading and writing; see record.h.
+ *
+ * The reader is our own rather than stdio's getline so that an over-long
+ * line (a binary file piped in by mistake) is skipped in bounded memory
+ * instead of being buffered whole. Each line is parsed alone with
+ * jv_parse_sized: jq's streaming parser drops everything after an error. */
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern const char *ls_progname;
+
+struct rec_reader {
+	char *const *files;
+	int nfiles, next_file, flags;
+	int fd;			/* -1 between files */
+	const char *fname;	/* display name of the current file */
+	long line, rec_line_no;
+	const char *rec_fname;
+	char *buf;
+	size_t cap, start, end;	/* unread bytes are buf[start..end) */
+	int eof;
+	size_t max_line;
+	size_t malformed, unreadable;
+	size_t done, total;
+};
+
+rec_reader *rec_reader_open(char *const *files, int nfiles, int flags)
+{
+	rec_reader *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->files = files;
+	r->nfiles = nfiles;
+	r->flags = flags;
+	r->fd = -1;
+	r->cap = 1 << 20;
+	r->buf = malloc(r->cap);
+	r->max_line = REC_MAX_LINE_DEFAULT;
+	r->fname = "<stdin>";
+	if (!r->buf) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void rec_reader_set_max_line(rec_reader *r, size_t max)
+{
+	r->max_line = max;
+}
+
+static void say(rec_reader *r, const char *fmt, const char *detail)
+{
+	fprintf(stderr, "%s: %s:%ld: ", ls_progname ? ls_progname : "ls", r->fname, r->line);
+	fprintf(stderr, fmt, detail);
+	fputc('\n', stderr);
+}
+
+/* Open the next file; 0 when there are none left. */
+static int open_next(rec_reader *r)
+{
+	for (;;) {
+		if (r->nfiles == 0) {
+			if (r->next_file++ > 0)
+				return 0;
+			r->fd = 0;
+			r->fname = "<stdin>";
+		} else {
+			if (r->next_file >= r->nfiles)
+				return 0;
+			const char *f = r->files[r->next_file++];
+			if (!strcmp(f, "-")) {
+				r->fd = 0;
+				r->fname = "<stdin>";
+			} else if ((r->fd = open(f, O_RDONLY | O_CLOEXEC)) < 0) {
+				fprintf(stderr, "%s: cannot open '%s': %s\n", ls_progname, f, strerror(errno));
+				r->unreadable++;
+				continue;
+			} else
+				r->fname = f;
+		}
+		struct stat st;
+		if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+			r->total += (size_t)st.st_size;
+		r->line = 0;
+		r->start = r->end = 0;
+		r->eof = 0;
+		return 1;
+	}
+}
+
+static void close_cur(rec_reader *r)
+{
+	if (r->fd > 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+/* Fill more bytes after buf[end]; returns bytes read, 0 at EOF. */
+static ssize_t fill(rec_reader *r)
+{
+	if (r->start > 0 && r->start == r->end)
+		r->start = r->end = 0;
+	if (r->end == r->cap) {
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		} else {
+			size_t ncap = r->cap * 2;
+			char *nb = realloc(r->buf, ncap);
+			if (!nb)
+				return -1;
+			r->buf = nb;
+			r->cap = ncap;
+		}
+	}
+	ssize_t n;
+	do
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		fprintf(stderr, "%s: %s: read error: %s\n", ls_progname, r->fname, strerror(errno));
+		r->unreadable++;
+		return 0;
+	}
+	r->end += (size_t)n;
+	r->done += (size_t)n;
+	return n;
+}
+
+/* The next raw line of the current file into s, n (without its line end).
+ * Returns 1, 0 at EOF of this file, or 2 for a line over max_line (skipped). */
+static int next_line(rec_reader *r, char **s, size_t *n)
+{
+	size_t off = 0;	/* bytes after r->start already searched for a newline */
+	for (;;) {
+		char *nl = memchr(r->buf + r->start + off, '\n', r->end - r->start - off);
+		if (nl) {
+			*s = r->buf + r->start;
+			*n = (size_t)(nl - *s);
+			r->start = (size_t)(nl - r->buf) + 1;
+			r->line++;
+			if (*n > r->max_line)
+				return 2;
+			if (*n && (*s)[*n - 1] == '\r')
+				(*n)--;
+			return 1;
+		}
+		off = r->end - r->start;
+		if (off > r->max_line) {
+			/* Over-long: drop what we have and skip to the next newline. */
+			r->line++;
+			for (;;) {
+				r->start = r->end = 0;
+				if (fill(r) <= 0) {
+					r->eof = 1;
+					return 2;
+				}
+				nl = memchr(r->buf, '\n', r->end);
+				if (nl) {
+					r->start = (size_t)(nl - r->buf) + 1;
+					return 2;
+				}
+			}
+		}
+		if (r->eof || fill(r) <= 0) {
+			r->eof = 1;
+			if (r->end > r->start) {	/* last line without a newline */
+				*s = r->buf + r->start;
+				*n = r->end - r->start;
+				r->start = r->end;
+				r->line++;
+				if (*n && (*s)[*n - 1] == '\r')
+					(*n)--;
+				return 1;
+			}
+			return 0;
+		}
+	}
+}
+
+int rec_next(rec_reader *r, jv *out)
+{
+	for (;;) {
+		if (r->fd < 0 && !open_next(r))
+			return 0;
+		char *s;
+		size_t n;
+		int k = next_line(r, &s, &n);
+		if (k == 0) {
+			close_cur(r);
+			continue;
+		}
+		r->rec_fname = r->fname;
+		r->rec_line_no = r->line;
+		if (k == 2) {
+			char d[64];
+			snprintf(d, sizeof d, "%zu", r->max_line);
+			say(r, "line longer than %s bytes, skipped", d);
+			r->malformed++;
+			continue;
+		}
+		size_t i = 0;
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == n)
+			continue;	/* blank line */
+		if (!utf8_valid(s, n)) {
+			say(r, "invalid UTF-8%s", "");
+			r->malformed++;
+			continue;
+		}
+		if ((r->flags & REC_TEXT_OK) && s[i] != '{') {
+			if (s[i] == '#')
+				continue;	/* a comment in a list of paths */
+			size_t e = n;
+			while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+				e--;
+			*out = jv_string_sized(s + i, (int)(e - i));
+			return 1;
+		}
+		jv v = jv_parse_sized(s, (int)n);
+		if (!jv_is_valid(v)) {
+			jv msg = jv_invalid_get_msg(v);
+			say(r, "malformed JSON: %s", jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "invalid");
+			jv_free(msg);
+			r->malformed++;
+			continue;
+		}
+		if (jv_get_kind(v) != JV_KIND_OBJECT && !(r->flags & REC_ANY_VALUE)) {
+			say(r, "not a JSON object: %s", jv_kind_name(jv_get_kind(v)));
+			jv_free(v);
+			r->malformed++;
+			continue;
+		}
+		*out = v;
+		return 1;
+	}
+}
+
+const char *rec_file(const rec_reader *r) { return r->rec_fname ? r->rec_fname : r->fname; }
+long rec_line(const rec_reader *r) { return r->rec_line_no; }
+size_t rec_malformed(const rec_reader *r) { return r->malformed; }
+size_t rec_unreadable(const rec_reader *r) { return r->unreadable; }
+
+void rec_reader_bytes(const rec_reader *r, size_t *done, size_t *total)
+{
+	*done = r->done;
+	*total = r->total;
+}
+
+void rec_reader_close(rec_reader *r)
+{
+	if (!r)
+		return;
+	close_cur(r);
+	free(r->buf);
+	free(r);
+}
+
+int rec_write(FILE *f, jv rec)
+{
+	jv s = jv_dump_string(rec, 0);
+	const char *p = jv_string_value(s);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+	int rc = (fwrite(p, 1, n, f) == n && putc('\n', f) != EOF) ? 0 : -1;
+	jv_free(s);
+	return rc;
+}
+
+char *rec_canonical(jv rec, size_t *len)
+{
+	jv s = jv_dump_string(rec, JV_PRINT_SORTED);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+	char *r = malloc(n + 1);
+	if (r)
+		memcpy(r, jv_string_value(s), n + 1);
+	jv_free(s);
+	if (len)
+		*len = n;
+	return r;
+}
+
+const char *rec_str(jv obj, const char *key)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return NULL;
+	jv v = jv_object_get(jv_copy(obj), jv_string(key));
+	const char *s = NULL;
+	/* Borrowed: obj still holds a reference to the string, so the pointer stays valid. */
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		s = jv_string_value(v);
+	jv_free(v);
+	return s;
+}
+
+double rec_num(jv obj, const char *key, double dflt)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return dflt;
+	jv v = jv_object_get(jv_copy(obj), jv_string(key));
+	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : dflt;
+	jv_free(v);
+	return d;
+}
+
+int rec_bool(jv obj, const char *key, int dflt)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return dflt;
+	jv v = jv_object_get(jv_copy(obj), jv_string(key));
+	jv_kind k = jv_get_kind(v);
+	jv_free(v);
+	return k == JV_KIND_TRUE ? 1 : k == JV_KIND_FALSE ? 0 : dflt;
+}
+
+jv rec_path(jv obj, const char *dotted)
+{
+	jv cur = jv_copy(obj);
+	const char *p = dotted;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (jv_get_kind(cur) != JV_KIND_OBJECT) {
+			jv_free(cur);
+			return jv_null();
+		}
+		jv v = jv_object_get(cur, jv_string_sized(p, (int)n));
+		if (!jv_is_valid(v)) {
+			jv_free(v);
+			return jv_null();
+		}
+		cur = v;
+		p += n + (dot ? 1 : 0);
+	}
+	return cur;
+}
+
+int utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		/* ASCII fast path, 8 bytes at a time */
+		while (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		unsigned c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k;
+		unsigned min;
+		unsigned long cp;
+		if ((c & 0xE0) == 0xC0) { k = 1; min = 0x80; cp = c & 0x1F; }
+		else if ((c & 0xF0) == 0xE0) { k = 2; min = 0x800; cp = c & 0x0F; }
+		else if ((c & 0xF8) == 0xF0) { k = 3; min = 0x10000; cp = c & 0x07; }
+		else
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + j] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
