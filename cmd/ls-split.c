@@ -46,6 +46,7 @@ static struct {
 	split_stats *stats;
 	split_balance *balance;
 	jv held;		/* with balancing: [record, split, group] in input order */
+	int failed;		/* --on-error=fail fired */
 } S;
 
 /* The value of x on rec as a key; NULL with *err set when it raises an error;
@@ -76,13 +77,31 @@ static char *identity(jv rec)
 	return h;
 }
 
+/* A record that cannot be split or formatted, through --on-error as ls_run
+ * does it: pass emits it with an "error" field, skip rejects it, fail stops. */
+static void fail(jv rec, const char *code, const char *msg)
+{
+	if (S.t->on_error == ON_ERROR_PASS) {
+		jv e = JV_OBJECT(jv_string("tool"), jv_string(S.t->name), jv_string("code"),
+				 jv_string(code), jv_string("message"), jv_string(msg));
+		ls_emit(S.t, jv_object_set(rec, jv_string("error"), e));
+		return;
+	}
+	if (S.t->on_error == ON_ERROR_FAIL) {
+		const char *id = rec_str(rec, "id");
+		ls_warn("record '%s': %s", id ? id : "?", msg);
+		S.failed = 1;
+	}
+	ls_reject(S.t, rec, code, msg, 1);
+}
+
 static void put(jv rec, int split)
 {
 	rec = jv_object_set(rec, jv_string("split"), jv_string(split_names[split]));
 	jv out = instruct_make(&S.fmt, jv_copy(rec));
 	if (!jv_is_valid(out)) {
 		jv m = jv_invalid_get_msg(out);
-		ls_reject(S.t, rec, "missing-field", jv_string_value(m), 1);
+		fail(rec, "missing-field", jv_string_value(m));
 		jv_free(m);
 		return;
 	}
@@ -101,7 +120,7 @@ static void take(jv rec)
 {
 	char *err = NULL, *group = eval_key(S.by, rec, &err), *bgroup = NULL;
 	if (err) {
-		ls_reject(S.t, rec, "by", err, 1);
+		fail(rec, "by", err);
 		free(err);
 		return;
 	}
@@ -114,7 +133,7 @@ static void take(jv rec)
 	if (S.balance) {
 		bgroup = S.balance_by ? eval_key(S.balance_by, rec, &err) : strdup(group);
 		if (err) {
-			ls_reject(S.t, rec, "balance-by", err, 1);
+			fail(rec, "balance-by", err);
 			free(err);
 			free(group);
 			free(id);
@@ -200,7 +219,7 @@ int main(int argc, char **argv)
 	ls_begin(&t);
 	rec_reader *r = rec_reader_open(t.files, t.nfiles, 0);
 	jv rec;
-	while (!ls_limit_reached(&t) && rec_next(r, &rec)) {
+	while (!S.failed && !ls_limit_reached(&t) && rec_next(r, &rec)) {
 		ls_count_in(&t);
 		if (!ls_in_shard(&t, rec)) {
 			jv_free(rec);
@@ -208,8 +227,11 @@ int main(int argc, char **argv)
 		}
 		take(rec);
 	}
-	if (S.balance)
+	if (S.balance && !S.failed)
 		flush_held();
+	/* ls_end knows only the reader of ls_run: count ours here. */
+	size_t malformed = rec_malformed(r), unreadable = rec_unreadable(r);
+	rec_reader_close(r);
 
 	for (int i = 0; i < SPLIT_N; i++)
 		if (S.out[i] && (fflush(S.out[i]) || ferror(S.out[i]) || fclose(S.out[i])))
@@ -219,9 +241,8 @@ int main(int argc, char **argv)
 		   (sf != stderr && fclose(sf))))
 		ls_die(EX_IOERR_, "cannot write '%s'", o.stats);
 	int status = ls_end(&t);
-	if (rec_malformed(r) || rec_unreadable(r))
-		status = status ? status : rec_unreadable(r) ? EX_NOINPUT_ : EX_DATAERR_;
-	rec_reader_close(r);
+	if (!status)
+		status = S.failed || malformed ? EX_DATAERR_ : unreadable ? EX_NOINPUT_ : 0;
 	jqx_free(S.by);
 	jqx_free(S.balance_by);
 	split_balance_free(S.balance);

@@ -8,7 +8,7 @@ ls-split --quiet --balance-by .kind --max-per-group 50 --rejects "$T/rej" <"$T/i
 ok_if "at most 50 per kind" test "$(jq -r .kind "$T/a" | sort | uniq -c | awk '$1 > 50' | wc -l)" = 0
 ok_if "kinds with more keep exactly 50" test "$(jq -r .kind "$T/a" | sort | uniq -c | awk '$1 == 50' | wc -l)" -ge 2
 ok_if "kept + dropped = input" test $(($(wc -l <"$T/a") + $(wc -l <"$T/rej"))) = 600
-ok_if "dropped records say why" test "$(jq -r .error.code "$T/rej" | sort -u)" = balanced
+ok_if "dropped records say why" test "$(jq -r .rejected.code "$T/rej" | sort -u)" = balanced
 
 # Reversed input: the same records kept, in the new input order.
 tac "$T/in.jsonl" | ls-split --quiet --balance-by .kind --max-per-group 50 >"$T/b"

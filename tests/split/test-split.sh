@@ -2,8 +2,8 @@
 # ls-split: grouped, hash-based, deterministic assignment.
 . "$(dirname "$0")/../lib.sh"
 
-# 2,000 function-like records in 60 repositories of unequal size.
-jq -nc 'range(0; 2000) | {id: "fn-\(. * 7919 % 10007)", repo: {name: "repo\(. * . % 60)"},
+# 2,000 function-like records in 60 repositories.
+jq -nc 'range(0; 2000) | {id: "fn-\(. * 7919 % 10007)", repo: {name: "repo\(. % 60)"},
 	kind: (["function", "method", "property"][. % 3]), prompt: "Do \(.).", code: "def f\(.)():\n    pass\n"}' >"$T/in.jsonl"
 
 ls-split --quiet <"$T/in.jsonl" >"$T/a.jsonl"
