@@ -1,0 +1,112 @@
+/* Unit tests for lib/record: the line reader's edge cases and the helpers. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "t.h"
+#include "record.h"
+
+const char *ls_progname = "test_record";
+
+static char *write_tmp(const char *data, size_t n)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/test_record.XXXXXX");
+	int fd = mkstemp(path);
+	if (write(fd, data, n) != (ssize_t)n)
+		abort();
+	close(fd);
+	return path;
+}
+
+/* Read everything from data; return the records' "n" values joined by commas. */
+static void read_all(const char *data, size_t len, int flags, size_t maxline, char *out, size_t *malformed)
+{
+	char *path = write_tmp(data, len);
+	char *files[] = { path };
+	rec_reader *r = rec_reader_open(files, 1, flags);
+	if (maxline)
+		rec_reader_set_max_line(r, maxline);
+	jv v;
+	out[0] = 0;
+	while (rec_next(r, &v)) {
+		char buf[64];
+		if (jv_get_kind(v) == JV_KIND_STRING)
+			snprintf(buf, sizeof buf, "%s%s", out[0] ? "," : "", jv_string_value(v));
+		else
+			snprintf(buf, sizeof buf, "%s%g", out[0] ? "," : "", rec_num(v, "n", -1));
+		strcat(out, buf);
+		jv_free(v);
+	}
+	*malformed = rec_malformed(r);
+	rec_reader_close(r);
+	unlink(path);
+}
+
+int main(void)
+{
+	char out[4096];
+	size_t bad;
+	const char good[] = "{\"n\":1}\n{\"n\":2}\n";
+	read_all(good, sizeof good - 1, 0, 0, out, &bad);
+	T_EQ_STR(out, "1,2", "two records");
+	T_EQ_INT(bad, 0, "nothing malformed");
+
+	const char mid[] = "{\"n\":1}\n{\"n\": oops}\n{\"n\":3}\n";
+	read_all(mid, sizeof mid - 1, 0, 0, out, &bad);
+	T_EQ_STR(out, "1,3", "a malformed line in the middle keeps the rest");
+	T_EQ_INT(bad, 1, "and is counted");
+
+	const char crlf[] = "{\"n\":1}\r\n\r\n   \n{\"n\":2}";
+	read_all(crlf, sizeof crlf - 1, 0, 0, out, &bad);
+	T_EQ_STR(out, "1,2", "CRLF, blank lines and a missing final newline");
+	T_EQ_INT(bad, 0, "are not malformed");
+
+	const char utf[] = "{\"n\":1,\"s\":\"\xff\"}\n{\"n\":2,\"s\":\"\xc3\xa9\"}\n";
+	read_all(utf, sizeof utf - 1, 0, 0, out, &bad);
+	T_EQ_STR(out, "2", "invalid UTF-8 is rejected, valid kept");
+	T_EQ_INT(bad, 1, "invalid UTF-8 counted");
+
+	const char arr[] = "[1]\n\"s\"\n{\"n\":5}\n";
+	read_all(arr, sizeof arr - 1, 0, 0, out, &bad);
+	T_EQ_STR(out, "5", "non-objects are malformed records");
+	T_EQ_INT(bad, 2, "and counted");
+
+	/* An over-long line in the middle, bigger than the reader's buffer. */
+	size_t big = 3u << 20;
+	char *data = malloc(big + 64);
+	size_t n = (size_t)sprintf(data, "{\"n\":1}\n{\"n\":\"");
+	memset(data + n, 'a', big);
+	n += big;
+	n += (size_t)sprintf(data + n, "\"}\n{\"n\":3}\n");
+	read_all(data, n, 0, 1 << 20, out, &bad);
+	T_EQ_STR(out, "1,3", "an over-long line is skipped, the next one read");
+	T_EQ_INT(bad, 1, "over-long line counted");
+	read_all(data, n, 0, 0, out, &bad);
+	T_EQ_STR(out, "1,-1,3", "under the default limit a 3 MB line is read (its n is a string)");
+	free(data);
+
+	const char text[] = "/srv/repo\n# comment\n  https://x/y.git  \n{\"n\":7}\n";
+	read_all(text, sizeof text - 1, REC_TEXT_OK, 0, out, &bad);
+	T_EQ_STR(out, "/srv/repo,https://x/y.git,7", "text mode: paths, comments, JSON");
+
+	/* helpers */
+	jv o = jv_parse("{\"b\":2,\"a\":{\"c\":\"x\"},\"t\":true}");
+	jv p = rec_path(o, "a.c");
+	T_EQ_STR(jv_string_value(p), "x", "rec_path a.c");
+	jv_free(p);
+	jv q = rec_path(o, "a.zz.c");
+	T_OK(jv_get_kind(q) == JV_KIND_NULL, "rec_path missing gives null");
+	jv_free(q);
+	T_OK(rec_bool(o, "t", 0) == 1, "rec_bool");
+	T_OK(rec_num(o, "b", 0) == 2, "rec_num");
+	char *c = rec_canonical(jv_copy(o), NULL);
+	T_EQ_STR(c, "{\"a\":{\"c\":\"x\"},\"b\":2,\"t\":true}", "canonical form sorts keys");
+	free(c);
+	jv_free(o);
+
+	T_OK(utf8_valid("abc\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 12), "valid UTF-8");
+	T_OK(!utf8_valid("\xc0\xaf", 2), "overlong encoding rejected");
+	T_OK(!utf8_valid("\xed\xa0\x80", 3), "surrogate rejected");
+	T_OK(!utf8_valid("\xe2\x82", 2), "truncated sequence rejected");
+	T_OK(!utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF rejected");
+	return t_done();
+}
