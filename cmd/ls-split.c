@@ -47,6 +47,7 @@ static struct {
 	split_balance *balance;
 	jv held;		/* with balancing: [record, split, group] in input order */
 	int failed;		/* --on-error=fail fired */
+	long nout;		/* records written, to stdout and files: for --limit */
 } S;
 
 /* The value of x on rec as a key; NULL with *err set when it raises an error;
@@ -106,6 +107,11 @@ static void put(jv rec, int split)
 		return;
 	}
 	jv_free(rec);
+	if (S.t->limit >= 0 && S.nout >= S.t->limit) {
+		jv_free(out);
+		return;
+	}
+	S.nout++;
 	if (!S.out[split]) {
 		ls_emit(S.t, out);
 		return;
@@ -219,7 +225,7 @@ int main(int argc, char **argv)
 	ls_begin(&t);
 	rec_reader *r = rec_reader_open(t.files, t.nfiles, 0);
 	jv rec;
-	while (!S.failed && !ls_limit_reached(&t) && rec_next(r, &rec)) {
+	while (!S.failed && (t.limit < 0 || S.nout < t.limit) && rec_next(r, &rec)) {
 		ls_count_in(&t);
 		if (!ls_in_shard(&t, rec)) {
 			jv_free(rec);

@@ -61,6 +61,10 @@ ok_if "--ratios 0,0,1: all test" test "$(jq -r .split "$T/r" | sort -u)" = test
 for k in 0 1 2; do ls-split --quiet --shard $k/3 <"$T/in.jsonl"; done | jq -r '"\(.id) \(.split)"' | sort >"$T/sh"
 same "3 shards concatenated = one run" "$T/sh" "$T/orig"
 
+# --limit counts records written to files too.
+ls-split --quiet --limit 10 --train "$T/l1" --val "$T/l2" --test "$T/l3" <"$T/in.jsonl" >"$T/l4"
+ok_if "--limit 10 over files and stdout" test "$(cat "$T/l1" "$T/l2" "$T/l3" "$T/l4" | wc -l)" = 10
+
 # The stats table.
 ls-split --stats "$T/stats" <"$T/in.jsonl" >/dev/null 2>"$T/err"
 ok_if "stats: a total per split" test "$(grep -c '(all)' "$T/stats")" = 4
