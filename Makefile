@@ -87,8 +87,8 @@ DEBS := build-essential pkg-config git jq libjq-dev libgit2-dev libtree-sitter-d
 	libseccomp-dev libpython3.11-dev python3.11 libpcre2-dev libutf8proc-dev \
 	libopenblas-dev libopenblas0-pthread libcurl4-openssl-dev libxxhash-dev \
 	libpython3.11-testsuite python3-jsonschema python3-pytest python3-toolz \
-	python3-more-itertools python3-boltons python3-networkx gnuplot-nox nodejs npm \
-	clang libclang-rt-14-dev bc
+	python3-more-itertools python3-boltons python3-networkx python3-sympy gnuplot-nox nodejs npm \
+	clang libclang-rt-14-dev bc man-db groff-base bsdextrautils
 
 deps: deps-apt deps-npm
 

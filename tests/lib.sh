@@ -41,3 +41,7 @@ mkrepo() {
 	git -C "$_d" init -q -b main && git -C "$_d" add -A &&
 	git -C "$_d" -c user.name=t -c user.email=t@example.com commit -q -m init
 }
+
+# jq_true FILTER FILE: passes when FILTER yields true for some record of FILE.
+# (jq 1.6's -e looks only at the last record's output, so it is not used.)
+jq_true() { jq -c "$1" "$2" 2>/dev/null | grep -qx true; }
