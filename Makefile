@@ -2,10 +2,10 @@
 #
 #   make deps        install system packages (apt-get) and the tree-sitter grammar (npm)
 #   make             build every tool into build/bin/
-#   make check       build and run every test; ends with "N passed, N failed"
+#   make check       set up (deps), build and run every test; ends with "N passed, N failed"
 #   make check SANITIZE=1   the same under ASan + UBSan (objects in build/san/)
 #   make bench       run the benchmarks under bench/
-#   make demo        the default job on built-in local repositories
+#   make demo        set up (deps), build, and run the dataset pipeline on the built-in corpus
 #   make install PREFIX=/usr/local
 #
 # Sources are discovered, not listed: every lib/**/*.c goes into one static
@@ -87,7 +87,7 @@ DEBS := build-essential pkg-config git jq libjq-dev libgit2-dev libtree-sitter-d
 	libseccomp-dev libpython3.11-dev python3.11 libpcre2-dev libutf8proc-dev \
 	libopenblas-dev libopenblas0-pthread libcurl4-openssl-dev libxxhash-dev \
 	libpython3.11-testsuite python3-jsonschema python3-pytest python3-toolz \
-	python3-more-itertools python3-boltons python3-networkx python3-sympy gnuplot-nox nodejs npm \
+	python3-more-itertools python3-boltons python3-networkx python3-sympy gnuplot-nox \
 	clang libclang-rt-14-dev bc man-db groff-base bsdextrautils
 
 deps: deps-apt deps-npm
@@ -103,6 +103,9 @@ deps-apt:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "system packages: all present"; fi
+	@# node and npm may come from NodeSource (which bundles npm): take Debian's only if there are none
+	@command -v npm >/dev/null || { SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 
 deps-npm: $(GRAMMAR)/src/parser.c.ok build/deps/npm/.ok
 
@@ -124,13 +127,15 @@ build/deps/npm/.ok:
 	@touch $@
 
 # ---- tests, benchmarks, demo ---------------------------------------------
-check: all
+check: deps
+	@$(MAKE) --no-print-directory all
 	@B=$(B) SANITIZE=$(SANITIZE) sh tests/run $(T)
 
 bench: all
 	@for b in bench/*.sh; do echo "== $$b"; B=$(B) sh $$b || exit 1; done
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@B=$(B) sh pipelines/demo
 
 install: all

@@ -35,13 +35,18 @@ struct ls_run_state {
 
 /* ---- diagnostics -------------------------------------------------------- */
 
+static void vwarn(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", ls_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void ls_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", ls_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vwarn(fmt, ap);
 	va_end(ap);
 }
 
@@ -49,9 +54,7 @@ void ls_die(int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", ls_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vwarn(fmt, ap);
 	va_end(ap);
 	exit(status);
 }
@@ -328,7 +331,7 @@ static void find_datadir(void)
 		snprintf(datadir, sizeof datadir, "%s", env);
 		return;
 	}
-	/* Running from a build tree: build/bin/ls-x or build/san/bin/ls-x. */
+	/* Next to the binary first, so a build tree or a relocated install finds its own data. */
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0) {
@@ -336,7 +339,8 @@ static void find_datadir(void)
 		char *slash = strrchr(exe, '/');
 		if (slash)
 			*slash = 0;
-		static const char *const rel[] = { "/../../lib/data", "/../../../lib/data" };
+		/* build/bin, build/san/bin, or an installed PREFIX/bin */
+		static const char *const rel[] = { "/../../lib/data", "/../../../lib/data", "/../share/lift-sys" };
 		for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
 			struct stat st;
 			snprintf(datadir, sizeof datadir, "%s%s", exe, rel[i]);

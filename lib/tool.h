@@ -127,7 +127,8 @@ void ls_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3
 extern const char *ls_progname;
 
 /* Where installed data lives (licence texts, templates): $LS_DATADIR, else
- * lib/data next to the build tree the binary runs from, else PREFIX/share/lift-sys. */
+ * lib/data of the build tree the binary runs from, else ../share/lift-sys
+ * beside the binary's directory, else the PREFIX it was built for. */
 const char *ls_datadir(void);
 
 /* The options string of a tool (for cache keys), built by ls_parse. */
