@@ -42,9 +42,11 @@ size_t rec_unreadable(const rec_reader *r);	/* files that could not be opened */
 void rec_reader_bytes(const rec_reader *r, size_t *done, size_t *total);
 void rec_reader_close(rec_reader *r);
 
-/* Write one record as compact JSON and a newline. Consumes rec.
- * Returns 0, or -1 on an output error (errno set). */
+/* Write one record as compact JSON and a newline: the same bytes as jq -c.
+ * Consumes rec. Returns 0, or -1 on an output error (errno set). */
 int rec_write(FILE *f, jv rec);
+/* The same compact JSON as a malloc'd NUL-terminated string. Consumes rec. */
+char *rec_dump(jv rec, size_t *len);
 
 /* The whole record as a compact string with sorted keys (for hashing: a
  * canonical form). Consumes rec; free() the result. */

@@ -496,6 +496,8 @@ int ls_end(ls_tool *t)
 			fprintf(stderr, ", %zu unreadable files", unreadable);
 		if (t->shard_n > 1)
 			fprintf(stderr, ", %zu in other shards", rs->other_shard);
+		if (t->summary)
+			t->summary(stderr, t->summary_ctx);
 		if (rs->cache) {
 			long h, m;
 			cache_stats(rs->cache, &h, &m);

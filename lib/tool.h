@@ -70,6 +70,10 @@ typedef struct ls_tool {
 	const char *examples;	/* optional text after the options in --help */
 	int cacheable;		/* accept --cache DIR */
 	int input_flags;	/* REC_TEXT_OK, ... */
+	/* Optional: the tool's own counts, appended to the one summary line
+	 * (write ", 12 files, 3 syntax errors" to f). */
+	void (*summary)(FILE *f, void *ctx);
+	void *summary_ctx;
 	/* set by ls_parse from the common flags */
 	int jobs;		/* -j, default 1 */
 	unsigned long seed;	/* --seed, default 0 */

@@ -45,3 +45,5 @@ mkrepo() {
 # jq_true FILTER FILE: passes when FILTER yields true for some record of FILE.
 # (jq 1.6's -e looks only at the last record's output, so it is not used.)
 jq_true() { jq -c "$1" "$2" 2>/dev/null | grep -qx true; }
+# report LINE...: a figure shown by tests/run even when the test passes.
+report() { for _l in "$@"; do echo "#: $_l"; done; }

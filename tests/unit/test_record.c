@@ -103,6 +103,23 @@ int main(void)
 	free(c);
 	jv_free(o);
 
+	/* our writer gives jq's bytes */
+	static const char *const vals[] = {
+		"{\"a\":\"x\\u0001\\u001f\\u007f\\\"\\\\\\n\\t\\r\\b\\f/\",\"b\":[1,-2,0.1,1e100,-0,1e15,1e16,123456789012345678,3.141592653589793,-1.5e-7]}",
+		"{\"u\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"e\":{},\"l\":[],\"n\":null,\"t\":true,\"f\":false,\"z\":{\"y\":[{\"x\":[]}]}}",
+		"[\"\",0,1e-320,1.7976931348623157e308,-9007199254740993]",
+	};
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		jv v = jv_parse(vals[i]);
+		jv want = jv_dump_string(jv_copy(v), 0);
+		char *got = rec_dump(v, NULL);
+		char what[64];
+		snprintf(what, sizeof what, "rec_dump writes what jq writes (%zu)", i);
+		T_EQ_STR(got, jv_string_value(want), what);
+		free(got);
+		jv_free(want);
+	}
+
 	T_OK(utf8_valid("abc\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 12), "valid UTF-8");
 	T_OK(!utf8_valid("\xc0\xaf", 2), "overlong encoding rejected");
 	T_OK(!utf8_valid("\xed\xa0\x80", 3), "surrogate rejected");

@@ -1,0 +1,189 @@
+/* ls-exec — run each record's tests against its code in a sandbox; add "exec". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "exec.h"
+#include "pyrun.h"
+#include "tool.h"
+
+static struct {
+	const char *code_field, *mode, *runner, *cache_dir;
+	ls_strlist keep, preload;
+	int trace, trace_count, trace_repr, no_duration, timeout, memory_mb, disk_mb, output_kb;
+	double wall;
+} o = { .code_field = "code", .mode = "auto", .runner = "auto", .timeout = 10, .memory_mb = 1024, .disk_mb = 64,
+	.output_kb = 1024, .trace_count = 32, .trace_repr = 1000 };
+
+static const ls_opt opts[] = {
+	{ "code-field", 0, "FIELD", LS_STR, &o.code_field, "test the code in FIELD (default code), e.g. a model's completion" },
+	{ "keep", 0, "STATUS", LS_LIST, &o.keep, "pass on only records with this exec.status (repeatable); the rest go to --rejects" },
+	{ "mode", 0, "MODE", LS_STR, &o.mode, "auto, doctest, assert or repo (default auto)" },
+	{ "runner", 0, "RUNNER", LS_STR, &o.runner, "repository tests: auto (pytest if installed), pytest or unittest" },
+	{ "trace", 0, NULL, LS_FLAG, &o.trace, "record the function's calls during its tests in exec.examples" },
+	{ "trace-count", 0, "N", LS_INT, &o.trace_count, "at most N traced calls per record (default 32)" },
+	{ "trace-repr", 0, "N", LS_INT, &o.trace_repr, "skip traced calls with a repr over N characters (default 1000)" },
+	{ "timeout", 0, "SEC", LS_INT, &o.timeout, "CPU seconds per record (default 10)" },
+	{ "wall-timeout", 0, "SEC", LS_DOUBLE, &o.wall, "wall seconds per record (default 3 x --timeout + 2)" },
+	{ "memory", 0, "MB", LS_INT, &o.memory_mb, "address space per record (default 1024)" },
+	{ "disk", 0, "MB", LS_INT, &o.disk_mb, "working directory size per record (default 64)" },
+	{ "output", 0, "KB", LS_INT, &o.output_kb, "output kept per record; more is output_limit (default 1024)" },
+	{ "cache-dir", 0, "DIR", LS_STR, &o.cache_dir, "where repository checkouts are kept" },
+	{ "preload", 0, "MODULE", LS_LIST, &o.preload, "also import MODULE in the warm interpreter (repeatable)" },
+	{ "no-duration", 0, NULL, LS_FLAG, &o.no_duration, "leave out exec.duration_ms (for byte-identical reruns)" },
+	{ 0 }
+};
+
+/* Trusted modules every worker imports once, before any test runs. */
+static const char *const base_preload[] = { "doctest", "unittest", "json", "re", "collections",
+	"itertools", "functools", "math", "operator", "string", "textwrap", "typing", "dataclasses",
+	"enum", "datetime", "decimal", "fractions", "random", "statistics", "copy", "inspect",
+	"traceback", "io", "pathlib", "heapq", "bisect", "contextlib", "pdb", "readline", NULL };
+
+typedef struct {
+	exec_opts eo;
+	pyrun_opts po;
+	char *harness;
+	char cache[4096];
+} ctx_t;
+
+typedef struct {
+	ctx_t *c;
+	pyrun *z;
+	int worker;
+} worker_t;
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *s = malloc(cap);
+	size_t r;
+	while ((r = fread(s + n, 1, cap - n - 1, f)) > 0)
+		if ((n += r) + 1 >= cap)
+			s = realloc(s, cap *= 2);
+	s[n] = 0;
+	fclose(f);
+	return s;
+}
+
+static void *worker_init(ls_tool *t, void *ctx, int i)
+{
+	(void)t;
+	worker_t *w = calloc(1, sizeof *w);
+	char err[512];
+	w->c = ctx;
+	w->worker = i;
+	w->z = pyrun_start(i, &w->c->po, err, sizeof err);
+	if (!w->z)
+		ls_die(EX_UNAVAILABLE_, "cannot start the sandbox: %s", err);
+	unsigned missing = ~pyrun_flags(w->z) & (SBX_USERNS | SBX_PIDNS | SBX_NETNS | SBX_MNTNS | SBX_IPCNS |
+						  SBX_UTSNS | SBX_UIDDROP | SBX_LANDLOCK | SBX_LANDLOCK_SCOPE);
+	if (i == 0 && missing) {
+		char buf[256];
+		sbx_isolation(missing, 0, buf, sizeof buf);
+		ls_warn("warning: the kernel does not allow: %s; the sandbox is weaker without them (see ls-exec(1))", buf);
+	}
+	return w;
+}
+
+static void worker_free(void *p)
+{
+	worker_t *w = p;
+	pyrun_stop(w->z);
+	free(w);
+}
+
+static int kept(const char *status)
+{
+	if (!o.keep.n)
+		return 1;
+	for (int i = 0; i < o.keep.n; i++) {
+		char *list = strdup(o.keep.v[i]), *save = NULL;
+		for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save))
+			if (!strcmp(s, status)) {
+				free(list);
+				return 1;
+			}
+		free(list);
+	}
+	return 0;
+}
+
+static jv map(void *p, jv rec, ls_tool *t)
+{
+	(void)t;
+	worker_t *w = p;
+	jv verdict;
+	jv req = exec_request(&w->c->eo, rec, &verdict);
+	if (jv_get_kind(req) == JV_KIND_OBJECT) {
+		jv ans = pyrun_exec(w->z, jv_copy(req));
+		if (!jv_is_valid(ans)) {
+			/* The zygote died (it should not): start another for the next record. */
+			char err[512];
+			pyrun_stop(w->z);
+			w->z = pyrun_start(w->worker, &w->c->po, err, sizeof err);
+			if (!w->z)
+				ls_die(EX_UNAVAILABLE_, "cannot restart the sandbox: %s", err);
+		}
+		verdict = exec_verdict(&w->c->eo, req, ans);
+	} else
+		jv_free(req);
+	char status[32];
+	snprintf(status, sizeof status, "%s", rec_str(verdict, "status") ? rec_str(verdict, "status") : "error");
+	rec = jv_object_set(rec, jv_string("exec"), verdict);
+	if (!kept(status)) {
+		char why[64];
+		snprintf(why, sizeof why, "exec: %s", status);
+		return ls_drop(rec, why);
+	}
+	return rec;
+}
+
+int main(int argc, char **argv)
+{
+	ls_tool t = { .name = "ls-exec", .synopsis = "[options] [FILE ...]",
+		      .about = "run each record's tests in a sandbox and add its verdict (exec)",
+		      .opts = opts, .cacheable = 1,
+		      .examples = "  ls-exec --keep passed --rejects bad.jsonl < functions.jsonl > ok.jsonl\n"
+				  "  ls-exec --code-field completion < completions.jsonl > scored.jsonl\n" };
+	ls_parse(&t, argc, argv);
+	if (strcmp(o.mode, "auto") && strcmp(o.mode, "doctest") && strcmp(o.mode, "assert") && strcmp(o.mode, "repo"))
+		ls_die(EX_USAGE_, "unknown mode: '%s'", o.mode);
+	if (strcmp(o.runner, "auto") && strcmp(o.runner, "pytest") && strcmp(o.runner, "unittest"))
+		ls_die(EX_USAGE_, "unknown runner: '%s'", o.runner);
+	if (o.timeout < 1 || o.memory_mb < 64 || o.disk_mb < 1 || o.output_kb < 1 || o.trace_count < 0 || o.trace_repr < 8)
+		ls_die(EX_USAGE_, "limit out of range (--timeout >= 1, --memory >= 64, --disk >= 1, --output >= 1)");
+	static ctx_t c;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/exec/harness.py", ls_datadir());
+	c.harness = slurp(path);
+	if (!c.harness)
+		ls_die(EX_UNAVAILABLE_, "cannot read the harness: '%s'", path);
+	sbx_limits_default(&c.eo.lim);
+	c.eo.lim.cpu_s = o.timeout;
+	c.eo.lim.wall_s = o.wall > 0 ? o.wall : 3.0 * o.timeout + 2;
+	c.eo.lim.mem = (size_t)o.memory_mb << 20;
+	c.eo.lim.fsize = c.eo.lim.disk = (size_t)o.disk_mb << 20;
+	c.eo.lim.output = (size_t)o.output_kb << 10;
+	c.eo.code_field = o.code_field;
+	c.eo.mode = o.mode;
+	c.eo.runner = o.runner;
+	c.eo.trace = o.trace;
+	c.eo.trace_count = o.trace_count;
+	c.eo.trace_repr = o.trace_repr;
+	c.eo.no_duration = o.no_duration;
+	c.eo.cache_dir = o.cache_dir ? o.cache_dir : exec_default_cache_dir(c.cache, sizeof c.cache);
+	static const char *pre[128];
+	int n = 0;
+	for (int i = 0; base_preload[i] && n < 100; i++)
+		pre[n++] = base_preload[i];
+	for (int i = 0; i < o.preload.n && n < 127; i++)
+		pre[n++] = o.preload.v[i];
+	c.po = (pyrun_opts){ .lim = c.eo.lim, .harness = c.harness, .harness_name = path, .preload = pre };
+	ls_stage st = { .worker_init = worker_init, .worker_free = worker_free, .map = map, .ctx = &c };
+	int rc = ls_run(&t, &st);
+	free(c.harness);
+	return rc;
+}

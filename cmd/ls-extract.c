@@ -1,0 +1,78 @@
+/* ls-extract — Python functions from git repositories, as function records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "extract.h"
+#include "tool.h"
+
+static ex_opts o = { .near = 0.85 };
+static extractor *ex;
+
+static const ls_opt opts[] = {
+	{ "min-lines", 0, "N", LS_INT, &o.min_lines, "drop functions shorter than N lines" },
+	{ "max-lines", 0, "N", LS_INT, &o.max_lines, "drop functions longer than N lines" },
+	{ "require-docstring", 0, NULL, LS_FLAG, &o.require_docstring, "keep only functions with a docstring" },
+	{ "require-tests", 0, NULL, LS_FLAG, &o.require_tests, "keep only functions linked to repository tests" },
+	{ "require-doctest", 0, NULL, LS_FLAG, &o.require_doctest, "keep only functions whose docstring has doctests" },
+	{ "skip-private", 0, NULL, LS_FLAG, &o.skip_private, "drop _private functions (not __dunder__)" },
+	{ "skip-dunder", 0, NULL, LS_FLAG, &o.skip_dunder, "drop __dunder__ methods" },
+	{ "skip-test-code", 0, NULL, LS_FLAG, &o.skip_test_code, "drop functions defined in test files" },
+	{ "include-nested", 0, NULL, LS_FLAG, &o.include_nested, "also emit functions defined inside functions" },
+	{ "max-file-bytes", 0, "N", LS_INT, &o.max_file_bytes, "skip (and count) files larger than N bytes" },
+	{ "no-dedup", 0, NULL, LS_FLAG, &o.no_dedup, "keep exact and near duplicates" },
+	{ "near", 0, "J", LS_DOUBLE, &o.near, "near-duplicate Jaccard threshold (default 0.85; above 1: exact only)" },
+	{ "exclude", 0, "FILE", LS_STR, &o.exclude, "drop functions that duplicate a record's code in FILE" },
+	{ 0 }
+};
+
+static jv map(void *w, jv rec, ls_tool *t)
+{
+	(void)w;
+	(void)t;
+	jv res = ex_repo(ex, jv_copy(rec));
+	if (jv_is_valid(res)) {
+		jv_free(rec);
+		return res;
+	}
+	jv msg = jv_invalid_get_msg(res);
+	jv r = ls_fail(rec, "repo", "%s", jv_string_value(msg));
+	jv_free(msg);
+	return r;
+}
+
+static void summary(FILE *f, void *ctx)
+{
+	(void)ctx;
+	const ex_stats *s = ex_stats_of(ex);
+	fprintf(f, "; %zu repos, %zu files (%zu test), %zu functions: %zu filtered, %zu exact and "
+		"%zu near duplicates, %zu excluded, %zu with syntax errors (in %zu files), %zu linked "
+		"to tests; skipped %zu symlinks, %zu submodules, %zu binary, %zu non-UTF-8, %zu too big, "
+		"%zu unreadable",
+		s->repos, s->files, s->test_files, s->functions, s->filtered, s->dup_exact, s->dup_near,
+		s->excluded, s->syntax_errors, s->files_with_errors, s->with_tests, s->symlinks,
+		s->submodules, s->binary, s->non_utf8, s->too_big, s->unreadable);
+}
+
+int main(int argc, char **argv)
+{
+	ls_tool t = { .name = "ls-extract", .synopsis = "[options] [FILE ...]",
+		      .about = "Python functions from git repositories, one record per function",
+		      .opts = opts, .input_flags = REC_TEXT_OK,
+		      .examples = "  ls-repos < urls.txt | ls-extract --require-docstring > functions.jsonl\n"
+				  "  echo /usr/lib/python3.11 | ls-extract -j 2 --skip-private > stdlib.jsonl\n" };
+	ls_parse(&t, argc, argv);
+	if (o.min_lines < 0 || o.max_lines < 0 || o.max_file_bytes < 0 || o.near <= 0)
+		ls_die(EX_USAGE_, "--min-lines, --max-lines, --max-file-bytes and --near must be positive");
+	/* Files, not repositories, are the unit of work: -j sizes our own pool,
+	 * and the record loop stays on one thread so dedup sees input order. */
+	o.jobs = t.jobs;
+	t.jobs = 1;
+	char err[512];
+	ex = ex_new(&o, err, sizeof err);
+	if (!ex)
+		ls_die(EX_NOINPUT_, "%s", err);
+	t.summary = summary;
+	ls_stage st = { .map = map };
+	int rc = ls_run(&t, &st);
+	ex_free(ex);
+	return rc;
+}

@@ -1,0 +1,63 @@
+/* ls-prompt — records in, the same records with a task text ("prompt") out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lift.h"
+#include "prompt.h"
+#include "tool.h"
+
+static struct {
+	const char *strategy;
+} o = { .strategy = "combined" };
+
+static const ls_opt opts[] = {
+	{ "strategy", 0, "NAME", LS_STR, &o.strategy, "combined (default), docstring, signature or examples" },
+	{ 0 }
+};
+
+static pr_strategy strategy;
+
+static void *worker_init(ls_tool *t, void *ctx, int worker)
+{
+	(void)t, (void)ctx, (void)worker;
+	char err[256];
+	lift_ctx *c = lift_ctx_new(err, sizeof err);
+	if (!c)
+		ls_die(EX_SOFTWARE_, "%s", err);
+	return c;
+}
+
+static void worker_free(void *w) { lift_ctx_free(w); }
+
+static jv map(void *w, jv rec, ls_tool *t)
+{
+	lift_fn f;
+	const char *code;
+	if (lift_fn_open(w, rec, &f, &code) < 0) {
+		jv r = ls_fail(rec, code, "%s", f.err);
+		lift_fn_close(&f);
+		return r;
+	}
+	ds_doc d;
+	ds_parse(f.doc, f.doclen, &d);
+	jv source;
+	jv text = prompt_make(&f, &d, rec, strategy, t->seed, &source);
+	ds_free(&d);
+	lift_fn_close(&f);
+	rec = jv_object_set(rec, jv_string("prompt"), text);
+	return jv_object_set(rec, jv_string("prompt_source"), source);
+}
+
+int main(int argc, char **argv)
+{
+	ls_tool t = { .name = "ls-prompt", .synopsis = "[options] [FILE ...]",
+		      .about = "write a task text for each function: from its docstring, signature and examples",
+		      .opts = opts, .cacheable = 1,
+		      .examples = "  ls-extract < repos.jsonl | ls-prompt > prompted.jsonl\n"
+				  "  ls-prompt --strategy signature --seed 7 < functions.jsonl | jq -r .prompt\n" };
+	ls_parse(&t, argc, argv);
+	if (prompt_strategy(o.strategy, &strategy) < 0)
+		ls_die(EX_USAGE_, "unknown strategy: '%s' (combined, docstring, signature or examples)", o.strategy);
+	ls_stage st = { .worker_init = worker_init, .worker_free = worker_free, .map = map };
+	return ls_run(&t, &st);
+}

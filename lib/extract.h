@@ -1,0 +1,43 @@
+/* extract.h — a repository record in, its function records out (ls-extract).
+ *
+ * Files are read on the calling thread (gitwalk), parsed and turned into
+ * records by a pool of jobs threads (the caller is one of them), then put
+ * back in file order, linked to the repository's tests, filtered and
+ * deduplicated on the calling thread: the output does not depend on -j.
+ * Memory holds one repository's records at a time, plus the dedup index.
+ */
+#ifndef LS_EXTRACT_H
+#define LS_EXTRACT_H
+#include <stddef.h>
+#include <jv.h>
+
+typedef struct {
+	int min_lines, max_lines;	/* 0: no bound */
+	int require_docstring, require_tests, require_doctest;
+	int skip_private, skip_dunder, skip_test_code, include_nested;
+	int no_dedup;
+	double near;			/* Jaccard threshold; > 1 turns near dedup off */
+	int max_file_bytes;		/* 0: no limit */
+	const char *exclude;		/* JSONL file of records to decontaminate against */
+	int jobs;
+} ex_opts;
+
+typedef struct {
+	size_t repos, files, test_files, functions, emitted, syntax_errors, files_with_errors,
+		filtered, dup_exact, dup_near, excluded, with_tests,
+		symlinks, submodules, binary, non_utf8, too_big, unreadable;
+} ex_stats;
+
+typedef struct extractor extractor;
+
+/* NULL with a message in err when --exclude cannot be read or the parser
+ * cannot start. */
+extractor *ex_new(const ex_opts *o, char *err, size_t errsz);
+/* rec: a repo record ({"path", "commit", "name", "url", ...}) or a path
+ * string; consumed. Returns an array of function records, or an invalid
+ * value whose message (a string) says why the repository was not read. */
+jv ex_repo(extractor *x, jv rec);
+const ex_stats *ex_stats_of(const extractor *x);
+void ex_free(extractor *x);
+
+#endif

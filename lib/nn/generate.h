@@ -1,0 +1,32 @@
+/* nn/generate.h — a completion: prefill the prompt in one batched pass, then
+ * decode one token at a time with the KV cache until an end-of-sequence id,
+ * a stop string or the token budget. */
+#ifndef LS_NN_GENERATE_H
+#define LS_NN_GENERATE_H
+#include <stdint.h>
+#include "tokenizer.h"
+#include "nn/model.h"
+#include "nn/sample.h"
+
+typedef struct {
+	int max_tokens;
+	const int32_t *eos;		/* ids that end the completion (not part of it) */
+	int n_eos;
+	const char *const *stop;	/* strings that end it (cut from the text) */
+	int n_stop;
+	const tokenizer *tok;		/* for text and stop strings; NULL: ids only */
+} nn_gen_opts;
+
+typedef struct {
+	int32_t *ids;		/* generated ids (malloc'd), without the EOS */
+	int n;
+	char *text;		/* decoded, special tokens skipped, cut at a stop string; NULL without tok */
+	const char *finish;	/* "stop" (EOS or stop string) or "length" */
+} nn_gen_out;
+
+/* s is reset first. Returns 0, or -1 with err set. */
+int nn_generate(const nn_model *m, nn_state *s, nn_sampler *smp, const int32_t *prompt, int np,
+		const nn_gen_opts *o, nn_gen_out *out, char *err, size_t errsz);
+void nn_gen_out_free(nn_gen_out *out);
+
+#endif

@@ -1,0 +1,414 @@
+/* pyrun.c — the embedded-Python zygote and its per-request children (see pyrun.h). */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "pyrun.h"
+#include "record.h"
+
+struct pyrun {
+	pid_t pid;
+	int to, from;		/* request pipe (write end), answer pipe (read end) */
+	unsigned flags;
+};
+
+/* ---- framing ------------------------------------------------------------ */
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= r;
+	}
+	return 0;
+}
+
+static int send_msg(int fd, const char *s, size_t n)
+{
+	uint32_t len = (uint32_t)n;
+	return write_all(fd, &len, 4) < 0 || write_all(fd, s, n) < 0 ? -1 : 0;
+}
+
+/* A message as a NUL-terminated malloc'd string, or NULL at EOF/error. */
+static char *recv_msg(int fd, size_t *n)
+{
+	uint32_t len;
+	if (read_all(fd, &len, 4) < 0 || len > (1u << 30))
+		return NULL;
+	char *s = malloc((size_t)len + 1);
+	if (!s || read_all(fd, s, len) < 0) {
+		free(s);
+		return NULL;
+	}
+	s[len] = 0;
+	if (n)
+		*n = len;
+	return s;
+}
+
+static int send_jv(int fd, jv v)
+{
+	jv s = jv_dump_string(v, 0);
+	int rc = send_msg(fd, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	jv_free(s);
+	return rc;
+}
+
+/* ---- inside a child ----------------------------------------------------- */
+
+static char child_token[33];
+static PyObject *harness_run;	/* the harness's run(request_json, report) */
+static PyObject *harness_warm;	/* its warm(module): standard modules imported in the zygote */
+
+/* report(verdict_json): the only way a verdict leaves the child. Writes the
+ * token and the verdict on the result fd, then ends the process at once: no
+ * Python code (atexit, finalizers, other threads) runs after it. */
+static PyObject *py_report(PyObject *self, PyObject *arg)
+{
+	(void)self;
+	Py_ssize_t n;
+	const char *s = PyUnicode_AsUTF8AndSize(arg, &n);
+	if (!s)
+		return NULL;
+	if (write_all(SBX_RESULT_FD, child_token, 32) == 0 && write_all(SBX_RESULT_FD, "\n", 1) == 0 &&
+	    write_all(SBX_RESULT_FD, s, (size_t)n) == 0)
+		write_all(SBX_RESULT_FD, "\n", 1);
+	_exit(0);
+}
+
+static PyMethodDef report_def = { "report", py_report, METH_O, "report the verdict and exit" };
+
+static void report_fixed(const char *json)
+{
+	if (write_all(SBX_RESULT_FD, child_token, 32) == 0 && write_all(SBX_RESULT_FD, "\n", 1) == 0)
+		write_all(SBX_RESULT_FD, json, strlen(json));
+	_exit(0);
+}
+
+typedef struct { const char *request; size_t len; } child_arg;
+
+static int child_main(void *arg)
+{
+	child_arg *a = arg;
+	PyOS_AfterFork_Child();
+	PyObject *rep = PyCFunction_New(&report_def, NULL);
+	PyObject *r = rep ? PyObject_CallFunction(harness_run, "s#O", a->request, (Py_ssize_t)a->len, rep) : NULL;
+	/* run() only comes back when the harness itself broke. */
+	if (!r && PyErr_ExceptionMatches(PyExc_MemoryError))
+		report_fixed("{\"status\":\"memory\",\"category\":\"memory\",\"tests_run\":0,\"tests_passed\":0,"
+			     "\"failures\":[{\"test\":\"\",\"message\":\"MemoryError in the harness\"}]}");
+	if (!r)
+		PyErr_Print();
+	fflush(stderr);
+	report_fixed("{\"status\":\"error\",\"category\":\"harness_error\",\"tests_run\":0,\"tests_passed\":0,"
+		     "\"failures\":[{\"test\":\"\",\"message\":\"the harness did not report\"}]}");
+	return 70;
+}
+
+/* ---- the zygote --------------------------------------------------------- */
+
+typedef struct {
+	const pyrun_opts *o;
+	int req, ans;		/* its ends of the pipes */
+} zygote_arg;
+
+static int py_init(const pyrun_opts *o, char *err, size_t errsz)
+{
+	PyConfig c;
+	PyConfig_InitIsolatedConfig(&c);
+	c.use_hash_seed = 1;
+	c.hash_seed = 0;		/* set and dict order the same in every run */
+	c.write_bytecode = 0;
+	c.install_signal_handlers = 1;
+	c.buffered_stdio = 1;
+	PyStatus st = PyConfig_SetBytesString(&c, &c.program_name, "/usr/bin/python3.11");
+	if (!PyStatus_Exception(st))
+		st = Py_InitializeFromConfig(&c);
+	PyConfig_Clear(&c);
+	if (PyStatus_Exception(st)) {
+		snprintf(err, errsz, "cannot start python: %s", st.err_msg ? st.err_msg : "?");
+		return -1;
+	}
+	for (int i = 0; o->preload && o->preload[i]; i++) {
+		PyObject *m = PyImport_ImportModule(o->preload[i]);
+		if (!m)
+			PyErr_Clear();	/* optional: a module that is not installed is imported per child */
+		Py_XDECREF(m);
+	}
+	PyObject *code = Py_CompileString(o->harness, o->harness_name, Py_file_input);
+	PyObject *mod = code ? PyModule_New("_lsexec_harness") : NULL;
+	PyObject *d = mod ? PyModule_GetDict(mod) : NULL;
+	if (d) {
+		PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins());
+		PyObject *r = PyEval_EvalCode(code, d, d);
+		Py_XDECREF(r);
+		harness_run = r ? PyDict_GetItemString(d, "run") : NULL;
+	}
+	if (!harness_run) {
+		PyObject *t, *v, *tb;
+		PyErr_Fetch(&t, &v, &tb);
+		PyObject *s = v ? PyObject_Str(v) : NULL;
+		snprintf(err, errsz, "cannot load the harness '%s': %s", o->harness_name,
+			 s && PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : "no run()");
+		return -1;
+	}
+	Py_INCREF(harness_run);
+	harness_warm = PyDict_GetItemString(d, "warm");
+	Py_XINCREF(harness_warm);
+	Py_DECREF(code);
+	/* Children share the zygote's pages: freezing the collected heap keeps
+	 * the collector from touching (and copying) them in every child. */
+	PyObject *gc = PyImport_ImportModule("gc");
+	if (gc) {
+		PyObject *r1 = PyObject_CallMethod(gc, "collect", NULL);
+		PyObject *r2 = PyObject_CallMethod(gc, "freeze", NULL);
+		Py_XDECREF(r1);
+		Py_XDECREF(r2);
+		Py_DECREF(gc);
+	}
+	PyErr_Clear();
+	return 0;
+}
+
+static const char *killed_name(int k)
+{
+	return k == SBX_KILL_WALL ? "wall" : k == SBX_KILL_OUTPUT ? "output" : k == SBX_KILL_RESULT ? "result" : NULL;
+}
+
+/* The harness's verdict: the JSON line after the token, if the token is there. */
+static jv find_report(const sbx_outcome *o, const char *token)
+{
+	if (!o->result)
+		return jv_null();
+	const char *p = memmem(o->result, o->resultlen, token, 32);
+	if (!p || p + 33 > o->result + o->resultlen || p[32] != '\n')
+		return jv_null();
+	p += 33;
+	const char *end = memchr(p, '\n', o->result + o->resultlen - p);
+	size_t n = end ? (size_t)(end - p) : (size_t)(o->result + o->resultlen - p);
+	jv v = jv_parse_sized(p, (int)n);
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
+}
+
+static jv answer(const sbx_outcome *o, const char *token)
+{
+	jv a = jv_object();
+	a = jv_object_set(a, jv_string("exited"), jv_bool(o->exited));
+	a = jv_object_set(a, jv_string("code"), jv_number(o->code));
+	a = jv_object_set(a, jv_string("signal"), jv_number(o->signo));
+	const char *k = killed_name(o->killed);
+	a = jv_object_set(a, jv_string("killed"), k ? jv_string(k) : jv_null());
+	a = jv_object_set(a, jv_string("cpu_ms"), jv_number(o->cpu_ms));
+	a = jv_object_set(a, jv_string("wall_ms"), jv_number(o->wall_ms));
+	a = jv_object_set(a, jv_string("maxrss_kb"), jv_number(o->maxrss_kb));
+	size_t tail = o->outlen > 2048 ? 2048 : o->outlen;
+	a = jv_object_set(a, jv_string("output"), jv_string_sized(o->out ? o->out + o->outlen - tail : "", (int)tail));
+	a = jv_object_set(a, jv_string("output_bytes"), jv_number(o->outlen));
+	a = jv_object_set(a, jv_string("report"), find_report(o, token));
+	return a;
+}
+
+static int zygote_main(void *arg)
+{
+	zygote_arg *za = arg;
+	const pyrun_opts *o = za->o;
+	/* Keep only our pipes and stderr; the parent's records stay with it. */
+	int keep_req = dup3(za->req, 1000, O_CLOEXEC), keep_ans = dup3(za->ans, 1001, O_CLOEXEC);
+	if (keep_req < 0 || keep_ans < 0)
+		return 70;
+	syscall(SYS_close_range, 3, 999, 0);
+	syscall(SYS_close_range, 1002, ~0u, 0);
+	int null = open("/dev/null", O_RDWR);
+	dup2(null, 0);
+	dup2(null, 1);
+	if (null > 2)
+		close(null);
+	char err[512] = "";
+	sbx *s = sbx_new(&o->lim, err, sizeof err);
+	if (s && py_init(o, err, sizeof err) == 0) {
+		jv hello = jv_object_set(jv_object(), jv_string("flags"), jv_number(sbx_flags(s)));
+		send_jv(keep_ans, hello);
+	} else {
+		send_jv(keep_ans, jv_object_set(jv_object(), jv_string("error"), jv_string(err)));
+		return 70;
+	}
+	int pytest_loaded = 0;
+	for (;;) {
+		size_t n;
+		char *req = recv_msg(keep_req, &n);
+		if (!req)
+			break;
+		jv r = jv_parse_sized(req, (int)n);
+		jv roots = jv_object_get(jv_copy(r), jv_string("read_roots"));
+		int nroots = jv_get_kind(roots) == JV_KIND_ARRAY ? jv_array_length(jv_copy(roots)) : 0;
+		char **rv = calloc((size_t)nroots + 1, sizeof *rv);
+		for (int i = 0; i < nroots; i++) {
+			jv x = jv_array_get(jv_copy(roots), i);
+			rv[i] = strdup(jv_get_kind(x) == JV_KIND_STRING ? jv_string_value(x) : "/nonexistent");
+			jv_free(x);
+		}
+		jv_free(roots);
+		/* Repository tests need pytest: import it once, here, not in every child. */
+		const char *mode = rec_str(r, "mode");
+		if (mode && !strcmp(mode, "repo") && !pytest_loaded) {
+			PyObject *m = PyImport_ImportModule("pytest");
+			Py_XDECREF(m);
+			PyErr_Clear();
+			PyObject *gc = PyImport_ImportModule("gc");
+			PyObject *r2 = gc ? PyObject_CallMethod(gc, "freeze", NULL) : NULL;
+			Py_XDECREF(r2);
+			Py_XDECREF(gc);
+			PyErr_Clear();
+			pytest_loaded = 1;
+		}
+		/* An installed standard module: import it here, once (harness.py: warm). */
+		const char *module = rec_str(r, "module");
+		if (module && harness_warm && mode && strcmp(mode, "repo") && !rec_str(r, "root")) {
+			PyObject *res = PyObject_CallFunction(harness_warm, "s", module);
+			Py_XDECREF(res);
+			PyErr_Clear();
+		}
+		jv_free(r);
+		unsigned char rnd[16];
+		if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+			return 70;
+		for (int i = 0; i < 16; i++)
+			snprintf(child_token + 2 * i, 3, "%02x", rnd[i]);
+		child_arg ca = { req, n };
+		sbx_outcome out;
+		char rerr[512] = "";
+		PyOS_BeforeFork();
+		int rc = sbx_run(s, (const char *const *)rv, child_main, &ca, &out, rerr, sizeof rerr);
+		PyOS_AfterFork_Parent();
+		jv a = rc == 0 ? answer(&out, child_token)
+			       : jv_object_set(jv_object(), jv_string("error"), jv_string(rerr));
+		if (rc == 0)
+			sbx_outcome_free(&out);
+		memset(child_token, 0, sizeof child_token);
+		for (int i = 0; i < nroots; i++)
+			free(rv[i]);
+		free(rv);
+		free(req);
+		if (send_jv(keep_ans, a) < 0)
+			break;
+	}
+	sbx_free(s);
+	return 0;
+}
+
+pyrun *pyrun_start(int worker, const pyrun_opts *o, char *err, size_t errsz)
+{
+	int req[2], ans[2];
+	if (pipe2(req, O_CLOEXEC) < 0 || pipe2(ans, O_CLOEXEC) < 0) {
+		snprintf(err, errsz, "pipe: %s", strerror(errno));
+		return NULL;
+	}
+	zygote_arg za = { o, req[0], ans[1] };
+	fflush(NULL);
+	pid_t pid = sbx_spawn(worker, zygote_main, &za);
+	close(req[0]);
+	close(ans[1]);
+	if (pid < 0) {
+		snprintf(err, errsz, "cannot start the zygote: %s", strerror(errno));
+		close(req[1]);
+		close(ans[0]);
+		return NULL;
+	}
+	pyrun *z = calloc(1, sizeof *z);
+	z->pid = pid;
+	z->to = req[1];
+	z->from = ans[0];
+	char *hello = recv_msg(z->from, NULL);
+	jv h = hello ? jv_parse(hello) : jv_invalid();
+	free(hello);
+	if (jv_get_kind(h) != JV_KIND_OBJECT || !jv_is_valid(jv_object_get(jv_copy(h), jv_string("flags")))) {
+		const char *m = jv_get_kind(h) == JV_KIND_OBJECT ? rec_str(h, "error") : NULL;
+		snprintf(err, errsz, "%s", m ? m : "the zygote did not start");
+		jv_free(h);
+		pyrun_stop(z);
+		return NULL;
+	}
+	z->flags = (unsigned)jv_number_value(jv_object_get(h, jv_string("flags")));
+	return z;
+}
+
+unsigned pyrun_flags(const pyrun *z) { return z->flags; }
+
+/* send_jv to a zygote that may have died: EPIPE, not a SIGPIPE that would
+ * kill the whole tool. The signal is blocked for this thread and any pending
+ * one is consumed before unblocking. */
+static int send_to_zygote(int fd, jv v)
+{
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	int rc = send_jv(fd, v);
+	if (rc < 0) {
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+jv pyrun_exec(pyrun *z, jv request)
+{
+	if (send_to_zygote(z->to, request) < 0)
+		return jv_invalid_with_msg(jv_string("the zygote is gone"));
+	size_t n;
+	char *a = recv_msg(z->from, &n);
+	if (!a)
+		return jv_invalid_with_msg(jv_string("the zygote is gone"));
+	jv v = jv_parse_sized(a, (int)n);
+	free(a);
+	return v;
+}
+
+void pyrun_stop(pyrun *z)
+{
+	if (!z)
+		return;
+	close(z->to);		/* the zygote sees EOF and exits */
+	close(z->from);
+	int st;
+	if (waitpid(z->pid, &st, 0) < 0 && errno != ECHILD)
+		kill(z->pid, SIGKILL);
+	free(z);
+}

@@ -1,0 +1,649 @@
+/* testlink.c — see testlink.h. */
+#include "testlink.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include "pyfunc.h"
+#include "pyparse.h"
+
+static struct {
+	TSSymbol fn, cls, decorated, block, ident, attribute, import, import_from, aliased,
+		dotted, wildcard, relative, import_prefix, if_stmt, elif, else_, try_stmt, except_clause,
+		finally_, with_stmt, for_stmt, while_stmt, match_stmt, case_clause, error, module;
+	TSFieldId f_name, f_body, f_alias, f_module_name, f_attribute, f_definition;
+} S;
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+static void s_init(void)
+{
+	const TSLanguage *l = tree_sitter_python();
+#define Y(f, s) S.f = ts_language_symbol_for_name(l, s, (uint32_t)strlen(s), 1)
+#define F(f, s) S.f = ts_language_field_id_for_name(l, s, (uint32_t)strlen(s))
+	Y(fn, "function_definition"); Y(cls, "class_definition"); Y(decorated, "decorated_definition");
+	Y(block, "block"); Y(ident, "identifier"); Y(attribute, "attribute"); Y(import, "import_statement");
+	Y(import_from, "import_from_statement"); Y(aliased, "aliased_import"); Y(dotted, "dotted_name");
+	Y(wildcard, "wildcard_import"); Y(relative, "relative_import"); Y(import_prefix, "import_prefix");
+	Y(if_stmt, "if_statement"); Y(elif, "elif_clause"); Y(else_, "else_clause"); Y(try_stmt, "try_statement");
+	Y(except_clause, "except_clause"); Y(finally_, "finally_clause"); Y(with_stmt, "with_statement");
+	Y(for_stmt, "for_statement"); Y(while_stmt, "while_statement"); Y(match_stmt, "match_statement");
+	Y(case_clause, "case_clause"); Y(module, "module");
+	S.error = ts_language_symbol_for_name(l, "ERROR", 5, 1);
+	F(f_name, "name"); F(f_body, "body"); F(f_alias, "alias"); F(f_module_name, "module_name");
+	F(f_attribute, "attribute"); F(f_definition, "definition");
+#undef Y
+#undef F
+}
+
+int tl_is_test_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t bl = strlen(base);
+	if (!strncmp(base, "test_", 5) || (bl > 8 && !strcmp(base + bl - 8, "_test.py")))
+		return 1;
+	for (const char *p = path; (p = strstr(p, "test")); p++) {
+		int start = p == path || p[-1] == '/';
+		if (start && (!strncmp(p, "test/", 5) || !strncmp(p, "tests/", 6)))
+			return 1;
+	}
+	return 0;
+}
+
+static int is_clause(TSSymbol s)
+{
+	return s == S.if_stmt || s == S.elif || s == S.else_ || s == S.try_stmt || s == S.except_clause ||
+	       s == S.finally_ || s == S.with_stmt || s == S.for_stmt || s == S.while_stmt ||
+	       s == S.match_stmt || s == S.case_clause || s == S.error;
+}
+
+/* --- one file ------------------------------------------------------------------ */
+
+typedef struct {
+	char *id;
+	jv refs, attrs;		/* objects used as sets */
+} tl_test;
+
+struct tl_file {
+	tl_test *t;
+	int n, cap;
+};
+
+typedef struct {
+	const char *src;
+	char *pkg;		/* package of the file, for relative imports */
+	jv map;			/* local name -> dotted */
+	jv stars;		/* modules imported with * */
+} scanctx;
+
+static char *text(TSNode n, const char *src)
+{
+	return py_strdup(n, src);
+}
+
+/* The absolute module of "from <module_name> import" */
+static char *from_module(scanctx *c, TSNode m)
+{
+	if (ts_node_symbol(m) != S.relative) {
+		char *t = text(m, c->src);
+		return t;
+	}
+	char *t = text(m, c->src);
+	size_t dots = strspn(t, ".");
+	char *base = strdup(c->pkg);
+	for (size_t i = 1; i < dots; i++) {
+		char *d = strrchr(base, '.');
+		if (d)
+			*d = 0;
+		else
+			base[0] = 0;
+	}
+	const char *rest = t + dots;
+	char *r;
+	if (asprintf(&r, "%s%s%s", base, *base && *rest ? "." : "", rest) < 0)
+		abort();
+	free(base);
+	free(t);
+	return r;
+}
+
+static void add_import(scanctx *c, TSNode st)
+{
+	TSSymbol s = ts_node_symbol(st);
+	TSNode mod = ts_node_child_by_field_id(st, S.f_module_name);
+	char *m = s == S.import_from && !ts_node_is_null(mod) ? from_module(c, mod) : NULL;
+	uint32_t nc = ts_node_named_child_count(st);
+	for (uint32_t i = 0; i < nc; i++) {
+		TSNode x = ts_node_named_child(st, i);
+		if (!ts_node_is_null(mod) && ts_node_eq(x, mod))
+			continue;
+		TSSymbol xs = ts_node_symbol(x);
+		if (xs == S.wildcard && m) {
+			c->stars = jv_array_append(c->stars, jv_string(m));
+			continue;
+		}
+		char *name = NULL, *alias = NULL;
+		if (xs == S.aliased) {
+			TSNode nn = ts_node_child_by_field_id(x, S.f_name), an = ts_node_child_by_field_id(x, S.f_alias);
+			if (ts_node_is_null(nn) || ts_node_is_null(an))
+				continue;
+			name = text(nn, c->src);
+			alias = text(an, c->src);
+		} else if (xs == S.dotted) {
+			name = text(x, c->src);
+			alias = strdup(name);
+			if (!m) {	/* import a.b binds a to a */
+				char *d = strchr(alias, '.');
+				if (d)
+					*d = 0;
+				strcpy(name, alias);
+			}
+		} else
+			continue;
+		char *target;
+		if (m) {
+			if (asprintf(&target, "%s%s%s", m, *m ? "." : "", name) < 0)
+				abort();
+		} else
+			target = strdup(name);
+		c->map = jv_object_set(c->map, jv_string(alias), jv_string(target));
+		free(target);
+		free(name);
+		free(alias);
+	}
+	free(m);
+}
+
+/* Every import statement of the file: imports are statements, so only
+ * statement containers (and def/class bodies) are entered. */
+static void collect_imports(scanctx *c, TSNode n, int depth)
+{
+	TSSymbol s = ts_node_symbol(n);
+	if (s == S.import || s == S.import_from) {
+		add_import(c, n);
+		return;
+	}
+	if (depth > 100)
+		return;
+	if (s == S.fn || s == S.cls) {
+		TSNode body = ts_node_child_by_field_id(n, S.f_body);
+		if (!ts_node_is_null(body))
+			collect_imports(c, body, depth + 1);
+		return;
+	}
+	if (!ts_node_is_named(n) || !(s == S.module || s == S.block || s == S.decorated ||
+				       is_clause(s)))
+		return;
+	uint32_t nc = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < nc; i++)
+		collect_imports(c, ts_node_named_child(n, i), depth + 1);
+}
+
+/* Resolve a dotted chain through the imports; add it and its prefixes. */
+static void add_ref(scanctx *c, tl_test *t, const char *chain)
+{
+	const char *dot = strchr(chain, '.');
+	size_t fl = dot ? (size_t)(dot - chain) : strlen(chain);
+	jv first = jv_string_sized(chain, (int)fl);
+	jv target = jv_object_get(jv_copy(c->map), first);
+	jv bases = jv_array();
+	if (jv_is_valid(target) && jv_get_kind(target) == JV_KIND_STRING)
+		bases = jv_array_append(bases, target);
+	else {
+		jv_free(target);
+		jv_array_foreach(c->stars, i, sm) {
+			char *b;
+			if (asprintf(&b, "%s.%.*s", jv_string_value(sm), (int)fl, chain) < 0)
+				abort();
+			bases = jv_array_append(bases, jv_string(b));
+			free(b);
+			jv_free(sm);
+		}
+	}
+	jv_array_foreach(bases, i, b) {
+		char *full;
+		if (asprintf(&full, "%s%s", jv_string_value(b), dot ? dot : "") < 0)
+			abort();
+		/* the chain and each prefix of it */
+		for (char *p = full + strlen(full);;) {
+			t->refs = jv_object_set(t->refs, jv_string_sized(full, (int)(p - full)), jv_true());
+			char *q = p;
+			while (q > full && q[-1] != '.')
+				q--;
+			if (q <= full)
+				break;
+			p = q - 1;
+		}
+		free(full);
+		jv_free(b);
+	}
+	jv_free(bases);
+}
+
+/* A set of byte strings pointing into the source (per test function). */
+typedef struct { const char **k; uint32_t *l; size_t n, cap; } strset;
+
+static uint64_t str_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Adds s; 1 when it was not there yet. */
+static int strset_add(strset *x, const char *s, size_t n)
+{
+	if ((x->n + 1) * 2 > x->cap) {
+		strset y = { 0 };
+		y.cap = x->cap ? x->cap * 2 : 64;
+		y.k = calloc(y.cap, sizeof *y.k);
+		y.l = calloc(y.cap, sizeof *y.l);
+		if (!y.k || !y.l)
+			abort();
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->k[i])
+				strset_add(&y, x->k[i], x->l[i]);
+		free(x->k);
+		free(x->l);
+		*x = y;
+	}
+	size_t i = str_hash(s, n) & (x->cap - 1);
+	for (; x->k[i]; i = (i + 1) & (x->cap - 1))
+		if (x->l[i] == n && !memcmp(x->k[i], s, n))
+			return 0;
+	x->k[i] = s;
+	x->l[i] = (uint32_t)n;
+	x->n++;
+	return 1;
+}
+
+static void strset_free(strset *x) { free(x->k); free(x->l); }
+
+static int chain_ok_n(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!(ch == '.' || ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || (unsigned char)ch >= 0x80))
+			return 0;
+	}
+	return 1;
+}
+
+/* The names a test function uses: each distinct chain is resolved once. */
+static void scan_test(scanctx *c, tl_test *t, TSNode def)
+{
+	strset chains = { 0 }, attrs = { 0 };
+	TSTreeCursor cur = ts_tree_cursor_new(def);
+	int d = 0;
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&cur);
+		TSSymbol s = ts_node_symbol(n);
+		int descend = 1;
+		if (s == S.attribute) {
+			size_t l;
+			const char *ch = py_text(n, c->src, &l);
+			if (chain_ok_n(ch, l)) {
+				strset_add(&chains, ch, l);
+				for (size_t i = 0; i < l; i++)	/* every .name in it is an attribute used */
+					if (ch[i] == '.') {
+						size_t e = i + 1;
+						while (e < l && ch[e] != '.')
+							e++;
+						strset_add(&attrs, ch + i + 1, e - i - 1);
+					}
+				descend = 0;	/* the prefixes come from the chain */
+			} else {
+				TSNode a = ts_node_child_by_field_id(n, S.f_attribute);
+				if (!ts_node_is_null(a)) {
+					const char *at = py_text(a, c->src, &l);
+					strset_add(&attrs, at, l);
+				}
+			}
+		} else if (s == S.ident && d > 0) {
+			size_t l;
+			const char *id = py_text(n, c->src, &l);
+			strset_add(&chains, id, l);
+		}
+		if (descend && d < 400 && ts_tree_cursor_goto_first_child(&cur)) {
+			d++;
+			continue;
+		}
+		for (;;) {
+			if (d == 0)
+				goto done;
+			if (ts_tree_cursor_goto_next_sibling(&cur))
+				break;
+			ts_tree_cursor_goto_parent(&cur);
+			d--;
+		}
+	}
+done:
+	ts_tree_cursor_delete(&cur);
+	int stars = jv_array_length(jv_copy(c->stars)) > 0;
+	for (size_t i = 0; i < chains.cap; i++) {
+		if (!chains.k[i])
+			continue;
+		const char *ch = chains.k[i];
+		size_t l = chains.l[i];
+		const char *dot = memchr(ch, '.', l);
+		size_t fl = dot ? (size_t)(dot - ch) : l;
+		/* only names the imports (or a star import) can explain */
+		if (!stars && !jv_object_has(jv_copy(c->map), jv_string_sized(ch, (int)fl)))
+			continue;
+		char *z = strndup(ch, l);
+		add_ref(c, t, z);
+		free(z);
+	}
+	for (size_t i = 0; i < attrs.cap; i++)
+		if (attrs.k[i])
+			t->attrs = jv_object_set(t->attrs, jv_string_sized(attrs.k[i], (int)attrs.l[i]), jv_true());
+	strset_free(&chains);
+	strset_free(&attrs);
+}
+
+static TSNode undecorate(TSNode n)
+{
+	if (ts_node_symbol(n) == S.decorated) {
+		TSNode d = ts_node_child_by_field_id(n, S.f_definition);
+		if (!ts_node_is_null(d))
+			return d;
+	}
+	return n;
+}
+
+static int is_test_name(TSNode def, const char *src)
+{
+	TSNode nn = ts_node_child_by_field_id(def, S.f_name);
+	size_t l;
+	if (ts_node_is_null(nn))
+		return 0;
+	const char *t = py_text(nn, src, &l);
+	return l >= 4 && !memcmp(t, "test", 4);
+}
+
+static void add_test(tl_file *f, scanctx *c, const char *id, TSNode def)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 16;
+		f->t = realloc(f->t, (size_t)f->cap * sizeof *f->t);
+		if (!f->t)
+			abort();
+	}
+	tl_test *t = &f->t[f->n++];
+	t->id = strdup(id);
+	t->refs = jv_object();
+	t->attrs = jv_object();
+	scan_test(c, t, def);
+}
+
+tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
+{
+	pthread_once(&s_once, s_init);
+	TSNode root = ts_tree_root_node(tree);
+	tl_file *f = calloc(1, sizeof *f);
+	scanctx c = { .src = src, .map = jv_object(), .stars = jv_array() };
+	char *mod = pyf_module_name(path);
+	char *d = strrchr(mod, '.');
+	if (d)
+		*d = 0;
+	else
+		mod[0] = 0;
+	c.pkg = mod;
+	collect_imports(&c, root, 0);
+	uint32_t nc = ts_node_named_child_count(root);
+	for (uint32_t i = 0; i < nc; i++) {
+		TSNode n = undecorate(ts_node_named_child(root, i));
+		TSSymbol s = ts_node_symbol(n);
+		char *id;
+		if (s == S.fn && is_test_name(n, src)) {
+			char *name = text(ts_node_child_by_field_id(n, S.f_name), src);
+			if (asprintf(&id, "%s::%s", path, name) < 0)
+				abort();
+			add_test(f, &c, id, n);
+			free(id);
+			free(name);
+		} else if (s == S.cls) {
+			TSNode body = ts_node_child_by_field_id(n, S.f_body);
+			char *cname = text(ts_node_child_by_field_id(n, S.f_name), src);
+			uint32_t bc = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+			for (uint32_t k = 0; k < bc; k++) {
+				TSNode m = undecorate(ts_node_named_child(body, k));
+				if (ts_node_symbol(m) != S.fn || !is_test_name(m, src))
+					continue;
+				char *name = text(ts_node_child_by_field_id(m, S.f_name), src);
+				if (asprintf(&id, "%s::%s::%s", path, cname, name) < 0)
+					abort();
+				add_test(f, &c, id, m);
+				free(id);
+				free(name);
+			}
+			free(cname);
+		}
+	}
+	jv_free(c.map);
+	jv_free(c.stars);
+	free(mod);
+	if (!f->n) {
+		tl_file_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void tl_file_free(tl_file *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < f->n; i++) {
+		free(f->t[i].id);
+		jv_free(f->t[i].refs);
+		jv_free(f->t[i].attrs);
+	}
+	free(f->t);
+	free(f);
+}
+
+/* --- the repository's index ------------------------------------------------------ */
+
+/* Plain C, no jv: once built it is only read, so any thread may query it. */
+typedef struct {
+	char *key;
+	int *t;			/* test indices, ascending */
+	int n, cap;
+} posting;
+
+typedef struct {
+	posting *p;
+	size_t n, cap;
+} pmap;
+
+struct tl_index {
+	char **ids;		/* test ids */
+	size_t ntests, cap;
+	pmap refs, attrs;	/* dotted name / attribute name -> tests */
+};
+
+tl_index *tl_new(void)
+{
+	tl_index *x = calloc(1, sizeof *x);
+	if (!x)
+		abort();
+	return x;
+}
+
+size_t tl_ntests(const tl_index *x) { return x->ntests; }
+
+static posting *pm_find(const pmap *m, const char *k, size_t kl, size_t *slot)
+{
+	if (!m->cap)
+		return NULL;
+	size_t i = str_hash(k, kl) & (m->cap - 1);
+	for (; m->p[i].key; i = (i + 1) & (m->cap - 1))
+		if (!strncmp(m->p[i].key, k, kl) && m->p[i].key[kl] == 0)
+			return &m->p[i];
+	if (slot)
+		*slot = i;
+	return NULL;
+}
+
+static void pm_add(pmap *m, const char *k, int test)
+{
+	size_t kl = strlen(k), slot;
+	posting *p = pm_find(m, k, kl, &slot);
+	if (!p) {
+		if ((m->n + 1) * 2 > m->cap) {
+			pmap y = { 0 };
+			y.cap = m->cap ? m->cap * 2 : 256;
+			y.p = calloc(y.cap, sizeof *y.p);
+			if (!y.p)
+				abort();
+			for (size_t i = 0; i < m->cap; i++)
+				if (m->p[i].key) {
+					size_t s2;
+					pm_find(&y, m->p[i].key, strlen(m->p[i].key), &s2);
+					y.p[s2] = m->p[i];
+				}
+			y.n = m->n;
+			free(m->p);
+			*m = y;
+			pm_find(m, k, kl, &slot);
+		}
+		p = &m->p[slot];
+		p->key = strdup(k);
+		m->n++;
+	}
+	if (p->n && p->t[p->n - 1] == test)
+		return;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 4;
+		p->t = realloc(p->t, (size_t)p->cap * sizeof *p->t);
+		if (!p->t)
+			abort();
+	}
+	p->t[p->n++] = test;
+}
+
+static void pm_free(pmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->p[i].key) {
+			free(m->p[i].key);
+			free(m->p[i].t);
+		}
+	free(m->p);
+}
+
+static void index_keys(pmap *m, jv keys, int test)
+{
+	jv_object_foreach(keys, k, v) {
+		pm_add(m, jv_string_value(k), test);
+		jv_free(k);
+		jv_free(v);
+	}
+	jv_free(keys);
+}
+
+void tl_add(tl_index *x, tl_file *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < f->n; i++) {
+		if (x->ntests == x->cap) {
+			x->cap = x->cap ? x->cap * 2 : 64;
+			x->ids = realloc(x->ids, x->cap * sizeof *x->ids);
+			if (!x->ids)
+				abort();
+		}
+		int t = (int)x->ntests++;
+		x->ids[t] = f->t[i].id;
+		f->t[i].id = NULL;
+		index_keys(&x->refs, jv_copy(f->t[i].refs), t);
+		index_keys(&x->attrs, jv_copy(f->t[i].attrs), t);
+	}
+	tl_file_free(f);
+}
+
+/* found[] collects test indices (duplicates allowed, sorted later) */
+typedef struct { int *v; size_t n, cap; } ivec;
+
+static void iv_push(ivec *v, int x)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 16;
+		v->v = realloc(v->v, v->cap * sizeof *v->v);
+		if (!v->v)
+			abort();
+	}
+	v->v[v->n++] = x;
+}
+
+static __thread const tl_index *cmp_x;
+static int cmp_test(const void *a, const void *b)
+{
+	return strcmp(cmp_x->ids[*(const int *)a], cmp_x->ids[*(const int *)b]);
+}
+
+jv tl_tests_for(const tl_index *x, const char *module, const char *qualname)
+{
+	if (strstr(qualname, "<locals>") || !x->ntests)
+		return jv_array();
+	const char *last = strrchr(qualname, '.');
+	ivec found = { 0 };
+	char *m = strdup(module);
+	for (;;) {	/* the module and each package above it */
+		char *key;
+		if (last) {	/* a method: the class used and the attribute used, both */
+			if (asprintf(&key, "%s%s%.*s", m, *m ? "." : "", (int)(last - qualname), qualname) < 0)
+				abort();
+			const posting *c = pm_find(&x->refs, key, strlen(key), NULL);
+			const posting *a = c ? pm_find(&x->attrs, last + 1, strlen(last + 1), NULL) : NULL;
+			for (int i = 0, j = 0; a && i < c->n && j < a->n;) {	/* both ascending */
+				if (c->t[i] < a->t[j])
+					i++;
+				else if (c->t[i] > a->t[j])
+					j++;
+				else {
+					iv_push(&found, c->t[i]);
+					i++;
+					j++;
+				}
+			}
+			free(key);
+		}
+		if (asprintf(&key, "%s%s%s", m, *m ? "." : "", qualname) < 0)
+			abort();
+		const posting *p = pm_find(&x->refs, key, strlen(key), NULL);
+		for (int i = 0; p && i < p->n; i++)
+			iv_push(&found, p->t[i]);
+		free(key);
+		char *d = strrchr(m, '.');
+		if (!d)
+			break;
+		*d = 0;
+	}
+	free(m);
+	cmp_x = x;
+	if (found.n > 1)
+		qsort(found.v, found.n, sizeof *found.v, cmp_test);
+	jv r = jv_array();
+	for (size_t i = 0; i < found.n; i++)
+		if (i == 0 || found.v[i] != found.v[i - 1])
+			r = jv_array_append(r, jv_string(x->ids[found.v[i]]));
+	free(found.v);
+	return r;
+}
+
+void tl_free(tl_index *x)
+{
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->ntests; i++)
+		free(x->ids[i]);
+	free(x->ids);
+	pm_free(&x->refs);
+	pm_free(&x->attrs);
+	free(x);
+}

@@ -1,0 +1,108 @@
+#!/bin/sh
+# Every exec.status and the usual categories, --keep/--rejects, and a record
+# that cannot be run at all.
+. "$(dirname "$0")/../lib.sh"
+# Under ASan the children carry its runtime: let a huge allocation fail as
+# malloc would (MemoryError) and a segfault be a segfault.
+[ "${SANITIZE:-}" = 1 ] && export ASAN_OPTIONS="${ASAN_OPTIONS:-}:allocator_may_return_null=1:handle_segv=0"
+r() { # id code tests-json [extra-json]
+	jq -nc --arg id "$1" --arg code "$2" --argjson tests "$3" --argjson x "${4:-{\}}" \
+		'{id: $id, name: "f", code: $code, tests: $tests} + $x'
+}
+{
+r passed 'def f(x):
+    return x + 1
+' '["assert f(1) == 2"]'
+r assertion 'def f(x):
+    return x
+' '["assert f(1) == 2"]'
+r exception 'def f(x):
+    return x / 0
+' '["f(1)"]'
+r wrong_output 'def f(x):
+    return x
+' '[]' '{"docstring": ">>> f(2)\n3"}'
+r syntax_error 'def f(x)
+    return x
+' '["f(1)"]'
+r import_error 'import no_such_module_here
+def f(x):
+    return x
+' '["f(1)"]'
+r cpu_time 'def f():
+    while True:
+        pass
+' '["f()"]'
+r wall_time 'def f():
+    import time
+    time.sleep(100)
+' '["f()"]'
+r memory 'def f():
+    return bytearray(1 << 40)
+' '["f()"]'
+r output_limit 'def f():
+    import os
+    while True:
+        os.write(1, b"y" * 4096)
+' '["f()"]'
+r violation 'def f():
+    import socket
+    socket.socket(socket.AF_INET)
+' '["f()"]'
+r segfault 'def f():
+    import ctypes
+    ctypes.string_at(0)
+' '["f()"]'
+r early_exit 'def f():
+    import os
+    os._exit(3)
+' '["f()"]'
+r no_tests 'def f():
+    pass
+' '[]'
+r test_error 'def f():
+    pass
+' '["f((("]'
+r no_code 'def f():
+    pass
+' '["f()"]'
+} | jq -c 'if .id == "no_code" then del(.code) else . end' >"$T/in.jsonl"
+ls-exec --quiet --no-duration --timeout 1 --wall-timeout 3 --output 64 <"$T/in.jsonl" >"$T/out.jsonl"
+ok_if "one verdict per record, in order" test "$(jq -r .id "$T/out.jsonl" | tr '\n' ' ')" = "$(jq -r .id "$T/in.jsonl" | tr '\n' ' ')"
+while read -r id status; do
+	got=$(jq -r --arg id "$id" 'select(.id == $id) | .exec.status + " " + .exec.category' "$T/out.jsonl")
+	ok_if "$id: $status ($got)" test "$got" = "$status $id"
+done <<'W'
+passed passed
+assertion failed
+exception failed
+wrong_output failed
+syntax_error error
+import_error error
+cpu_time timeout
+wall_time timeout
+memory memory
+output_limit output_limit
+violation violation
+segfault crash
+early_exit error
+no_tests error
+test_error error
+no_code error
+W
+ok_if "every exec has the contract's fields" test "$(jq -c '.exec | [has("status","tests_run","tests_passed","failures","category","mode")] | all' "$T/out.jsonl" | sort -u)" = true
+ok_if "failures say what failed" test "$(jq -r 'select(.id == "assertion") | .exec.failures[0].test' "$T/out.jsonl")" = "assert f(1) == 2"
+ok_if "other fields are kept" test "$(jq -r 'select(.id == "wrong_output") | .docstring' "$T/out.jsonl")" = ">>> f(2)
+3"
+jq -c 'select(.id != "cpu_time" and .id != "wall_time")' "$T/in.jsonl" >"$T/fast.jsonl"
+ls-exec --quiet --no-duration --keep passed --rejects "$T/rej.jsonl" --timeout 1 --wall-timeout 3 --output 64 \
+	<"$T/fast.jsonl" >"$T/kept.jsonl"
+ok_if "--keep passed passes on only what passed" test "$(jq -r .id "$T/kept.jsonl")" = passed
+ok_if "the rest go to --rejects with their verdicts" \
+	test "$(jq -r 'select(.id == "violation") | .exec.status' "$T/rej.jsonl")" = violation
+ok_if "nothing is lost" test "$(($(wc -l <"$T/kept.jsonl") + $(wc -l <"$T/rej.jsonl")))" = "$(wc -l <"$T/fast.jsonl")"
+ls-exec --quiet --keep passed,failed --no-duration --timeout 1 --wall-timeout 3 <"$T/fast.jsonl" >"$T/k2.jsonl"
+ok_if "--keep takes a list" test "$(jq -r .exec.status "$T/k2.jsonl" | sort -u | tr '\n' ' ')" = "failed passed "
+ok_if "duration_ms is there by default" sh -c "head -1 '$T/in.jsonl' | ls-exec --quiet | jq -e '.exec.duration_ms >= 0'"
+ok_if "a bad --mode is a usage error" sh -c "ls-exec --mode nope </dev/null; test \$? = 64"
+done_testing

@@ -1,0 +1,4 @@
+# expect: timeout
+# An infinite loop in Python code.
+while True:
+    pass

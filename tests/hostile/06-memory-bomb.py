@@ -1,0 +1,3 @@
+# expect: memory
+# Ask for a terabyte at once.
+x = bytearray(10 ** 12)

@@ -1,0 +1,5 @@
+# expect: violation
+# A fork bomb.
+import os
+while True:
+    os.fork()

@@ -1,0 +1,3 @@
+# expect: violation
+import subprocess
+subprocess.run(["/bin/true"])

@@ -1,0 +1,3 @@
+# expect: violation
+import socket
+socket.getaddrinfo("example.com", 80)

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Hostile programs against ls-exec's sandbox: each tests/hostile/NN-*.py runs as
+# a record's test_source and must get the verdict on its "# expect:" line; a
+# normal record after each one must pass; nothing may be left running or written.
+. "$(dirname "$0")/../lib.sh"
+# Under ASan the children carry its runtime: let a huge allocation fail as
+# malloc would (MemoryError) and a segfault be a segfault.
+[ "${SANITIZE:-}" = 1 ] && export ASAN_OPTIONS="${ASAN_OPTIONS:-}:allocator_may_return_null=1:handle_segv=0"
+H=$TOP/tests/hostile
+rm -f /tmp/ls-hostile-pwned /var/tmp/ls-hostile-pwned
+: >"$T/in.jsonl"
+for f in "$H"/[0-9]*.py; do
+	n=$(basename "$f" .py)
+	jq -nc --arg id "$n" --rawfile src "$f" \
+		'{id: $id, name: "f", code: "def f():\n    return 1\n", test_source: $src}' >>"$T/in.jsonl"
+	jq -nc --arg id "after-$n" \
+		'{id: $id, name: "add", code: "def add(a, b):\n    return a + b\n", tests: ["assert add(1, 2) == 3"]}' >>"$T/in.jsonl"
+done
+LS_HOSTILE_SECRET=hunter2 ls-exec --cache-dir "$T/cache" -j 1 --timeout 1 --wall-timeout 5 --memory 512 --disk 8 \
+	--output 256 --no-duration <"$T/in.jsonl" >"$T/out.jsonl" 2>"$T/err"
+ok_if "ls-exec ran the hostile suite" test $? = 0
+for f in "$H"/[0-9]*.py; do
+	n=$(basename "$f" .py)
+	set -- $(sed -n 's/^# expect: //p' "$f")
+	got=$(jq -r --arg id "$n" 'select(.id == $id) | .exec.status + " " + .exec.category' "$T/out.jsonl")
+	want="$1 ${2:-}"
+	case "$got" in "$1 ${2:-}"*) r=0 ;; *) r=1 ;; esac
+	ok_if "$n: $want(got: $got)" test $r = 0
+	after=$(jq -r --arg id "after-$n" 'select(.id == $id) | .exec.status' "$T/out.jsonl")
+	ok_if "the example after $n passes" test "$after" = passed
+done
+ok_if "nothing written outside the working directory" \
+	test ! -e /tmp/ls-hostile-pwned -a ! -e /var/tmp/ls-hostile-pwned -a ! -e /dev/shm/ls-hostile-pwned
+# The zygotes and their children carry ls-exec's argv, with our unique $T in it.
+strays=$(ps -e -o pid=,args= | grep -F -- "$T/cache" | grep -v grep)
+ok_if "no sandboxed process left running${strays:+: $strays}" test -z "$strays"
+done_testing
