@@ -48,7 +48,20 @@ static struct {
 	jv held;		/* with balancing: [record, split, group] in input order */
 	int failed;		/* --on-error=fail fired */
 	long nout;		/* records written, to stdout and files: for --limit */
+	long nfile[SPLIT_N];	/* of them, to each split's file */
+	long nerror;		/* passed on with an error (--on-error pass) */
 } S;
+
+/* The summary line counts stdout only: add the files and the errors. */
+static void summary(FILE *f, void *ctx)
+{
+	(void)ctx;
+	for (int i = 0; i < SPLIT_N; i++)
+		if (o.out[i])
+			fprintf(f, ", %ld to %s", S.nfile[i], split_names[i]);
+	if (S.nerror)
+		fprintf(f, ", %ld passed on with an error", S.nerror);
+}
 
 /* The value of x on rec as a key; NULL with *err set when it raises an error;
  * NULL without it when there is no value (null or no output). */
@@ -86,6 +99,7 @@ static void fail(jv rec, const char *code, const char *msg)
 		jv e = JV_OBJECT(jv_string("tool"), jv_string(S.t->name), jv_string("code"),
 				 jv_string(code), jv_string("message"), jv_string(msg));
 		ls_emit(S.t, jv_object_set(rec, jv_string("error"), e));
+		S.nerror++;
 		return;
 	}
 	if (S.t->on_error == ON_ERROR_FAIL) {
@@ -116,6 +130,7 @@ static void put(jv rec, int split)
 		ls_emit(S.t, out);
 		return;
 	}
+	S.nfile[split]++;
 	if (rec_write(S.out[split], out) < 0)
 		ls_die(EX_IOERR_, "cannot write '%s': %s", o.out[split], strerror(errno));
 }
@@ -193,7 +208,7 @@ int main(int argc, char **argv)
 {
 	ls_tool t = { .name = "ls-split", .synopsis = "[options] [FILE ...]",
 		      .about = "deterministic grouped train/val/test split and fine-tuning formats",
-		      .opts = opts,
+		      .opts = opts, .summary = summary,
 		      .examples = "  ls-split --train train.jsonl --val val.jsonl --test test.jsonl < validated.jsonl\n"
 				  "  ls-split --format chat --task code < train.jsonl > sft.jsonl\n" };
 	ls_parse(&t, argc, argv);
