@@ -1,5 +1,8 @@
 /* exec.c — records to harness requests, answers to verdicts, checkouts (see exec.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <spawn.h>
 #include <ftw.h>
 #include <git2.h>
 #include <pthread.h>
@@ -81,6 +84,28 @@ static const char *git_msg(void)
 	return e && e->message ? e->message : "unknown libgit2 error";
 }
 
+/* Compile the checkout's Python files once, as root, before the sandbox sees
+ * it: sandboxed children cannot write __pycache__, so without this every
+ * child compiled every module it imported from source (a second per record
+ * for a package the size of sympy; 0.3 s with the bytecode). Compiling runs
+ * none of the code. The bytecode records the final path, not the temporary
+ * one, so tracebacks and inspect find the sources. Failures only cost speed. */
+static void compile_checkout(const char *tmp, const char *final)
+{
+	extern char **environ;
+	char *argv[] = { "/usr/bin/python3.11", "-m", "compileall", "-q", "-q", "-j", "0",
+			 "-s", (char *)tmp, "-p", (char *)final, (char *)tmp, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) == 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	posix_spawn_file_actions_destroy(&fa);
+}
+
 int exec_checkout(const char *cache_dir, const char *repo, const char *commit,
 		  char *dir, size_t dirsz, char *err, size_t errsz)
 {
@@ -120,6 +145,7 @@ int exec_checkout(const char *cache_dir, const char *repo, const char *commit,
 		umask(old);
 		goto out;
 	}
+	compile_checkout(tmp, dir);
 	umask(old);
 	if (rename(tmp, dir) < 0) {
 		int e = errno;
