@@ -46,21 +46,17 @@ static struct {
 	split_stats *stats;
 	split_balance *balance;
 	jv held;		/* with balancing: [record, split, group] in input order */
-	int failed;		/* --on-error=fail fired */
 	long nout;		/* records written, to stdout and files: for --limit */
 	long nfile[SPLIT_N];	/* of them, to each split's file */
-	long nerror;		/* passed on with an error (--on-error pass) */
 } S;
 
-/* The summary line counts stdout only: add the files and the errors. */
+/* The summary line counts stdout only: add the files. */
 static void summary(FILE *f, void *ctx)
 {
 	(void)ctx;
 	for (int i = 0; i < SPLIT_N; i++)
 		if (o.out[i])
 			fprintf(f, ", %ld to %s", S.nfile[i], split_names[i]);
-	if (S.nerror)
-		fprintf(f, ", %ld passed on with an error", S.nerror);
 }
 
 /* The value of x on rec as a key; NULL with *err set when it raises an error;
@@ -91,23 +87,10 @@ static char *identity(jv rec)
 	return h;
 }
 
-/* A record that cannot be split or formatted, through --on-error as ls_run
- * does it: pass emits it with an "error" field, skip rejects it, fail stops. */
+/* A record that cannot be split or formatted: through --on-error as ls_run does it. */
 static void fail(jv rec, const char *code, const char *msg)
 {
-	if (S.t->on_error == ON_ERROR_PASS) {
-		jv e = JV_OBJECT(jv_string("tool"), jv_string(S.t->name), jv_string("code"),
-				 jv_string(code), jv_string("message"), jv_string(msg));
-		ls_emit(S.t, jv_object_set(rec, jv_string("error"), e));
-		S.nerror++;
-		return;
-	}
-	if (S.t->on_error == ON_ERROR_FAIL) {
-		const char *id = rec_str(rec, "id");
-		ls_warn("record '%s': %s", id ? id : "?", msg);
-		S.failed = 1;
-	}
-	ls_reject(S.t, rec, code, msg, 1);
+	ls_take(S.t, ls_fail(rec, code, "%s", msg));
 }
 
 static void put(jv rec, int split)
@@ -240,7 +223,8 @@ int main(int argc, char **argv)
 	ls_begin(&t);
 	rec_reader *r = rec_reader_open(t.files, t.nfiles, 0);
 	jv rec;
-	while (!S.failed && (t.limit < 0 || S.nout < t.limit) && rec_next(r, &rec)) {
+	ls_set_reader(&t, r);
+	while (!ls_failed(&t) && (t.limit < 0 || S.nout < t.limit) && rec_next(r, &rec)) {
 		ls_count_in(&t);
 		if (!ls_in_shard(&t, rec)) {
 			jv_free(rec);
@@ -248,11 +232,8 @@ int main(int argc, char **argv)
 		}
 		take(rec);
 	}
-	if (S.balance && !S.failed)
+	if (S.balance && !ls_failed(&t))
 		flush_held();
-	/* ls_end knows only the reader of ls_run: count ours here. */
-	size_t malformed = rec_malformed(r), unreadable = rec_unreadable(r);
-	rec_reader_close(r);
 
 	for (int i = 0; i < SPLIT_N; i++)
 		if (S.out[i] && (fflush(S.out[i]) || ferror(S.out[i]) || fclose(S.out[i])))
@@ -261,9 +242,7 @@ int main(int argc, char **argv)
 	if (sf && (split_stats_write(S.stats, sf, o.balance_by ? "group" : "by") < 0 ||
 		   (sf != stderr && fclose(sf))))
 		ls_die(EX_IOERR_, "cannot write '%s'", o.stats);
-	int status = ls_end(&t);
-	if (!status)
-		status = S.failed || malformed ? EX_DATAERR_ : unreadable ? EX_NOINPUT_ : 0;
+	int status = ls_end(&t);	/* closes the reader */
 	jqx_free(S.by);
 	jqx_free(S.balance_by);
 	split_balance_free(S.balance);

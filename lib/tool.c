@@ -519,8 +519,18 @@ int ls_end(ls_tool *t)
 	return status;
 }
 
+int ls_failed(const ls_tool *t)
+{
+	return t->rs->failed_hard;
+}
+
+void ls_set_reader(ls_tool *t, rec_reader *r)
+{
+	t->rs->reader = r;
+}
+
 /* One result of map() through the error policy to stdout or --rejects. */
-static void take_result(ls_tool *t, jv res)
+void ls_take(ls_tool *t, jv res)
 {
 	struct ls_run_state *rs = t->rs;
 	if (jv_is_valid(res)) {
@@ -702,7 +712,7 @@ static void run_parallel(ls_tool *t, const ls_stage *st, void **workers)
 			jv out = s->out;
 			s->state = SLOT_FREE;
 			pthread_mutex_unlock(&p.mu);
-			take_result(t, out);
+			ls_take(t, out);
 			size_t d, tot;
 			rec_reader_bytes(rs->reader, &d, &tot);
 			progress_update(rs->bar, rs->in, d, tot);
@@ -779,7 +789,7 @@ int ls_run(ls_tool *t, const ls_stage *st)
 				jv_free(rec);
 				continue;
 			}
-			take_result(t, cached_map(st, workers[0], t, rs->cache, rec));
+			ls_take(t, cached_map(st, workers[0], t, rs->cache, rec));
 			size_t d, tot;
 			rec_reader_bytes(rs->reader, &d, &tot);
 			progress_update(rs->bar, rs->in, d, tot);
@@ -791,6 +801,6 @@ int ls_run(ls_tool *t, const ls_stage *st)
 			st->worker_free(workers[i]);
 	free(workers);
 	if (st->finish && !rs->failed_hard)
-		take_result(t, st->finish(st->ctx, t));
+		ls_take(t, st->finish(st->ctx, t));
 	return ls_end(t);
 }

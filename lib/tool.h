@@ -121,6 +121,13 @@ void ls_emit(ls_tool *t, jv rec);		/* to stdout, counted; honours --limit */
 int ls_limit_reached(const ls_tool *t);
 void ls_count_in(ls_tool *t);
 void ls_reject(ls_tool *t, jv rec, const char *code, const char *message, int is_error);
+/* A map-style result (record, array, ls_fail, ls_drop) through the error
+ * policy to stdout or --rejects, exactly as ls_run does it. */
+void ls_take(ls_tool *t, jv result);
+int ls_failed(const ls_tool *t);		/* --on-error=fail has fired: stop reading */
+/* Hand ls_end a reader the tool opened itself: its malformed lines and
+ * unreadable files then count in the summary and the exit status. */
+void ls_set_reader(ls_tool *t, rec_reader *r);
 int ls_end(ls_tool *t);				/* summary line, closes; returns exit status */
 int ls_in_shard(const ls_tool *t, jv rec);	/* does not consume rec */
 FILE *ls_open_out(const ls_tool *t, const char *path);	/* fopen "w" or die with EX_IOERR */
