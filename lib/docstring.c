@@ -5,30 +5,12 @@
  * first paragraph is the summary and the rest the description.
  */
 #include "docstring.h"
+#include "strbuf.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* --- small string builder ----------------------------------------------- */
-
-typedef struct { char *b; size_t n, cap; } sb;
-
-static void sb_put(sb *o, const char *s, size_t n)
-{
-	if (o->n + n + 1 > o->cap) {
-		o->cap = (o->n + n + 1) * 2 + 16;
-		o->b = realloc(o->b, o->cap);
-		if (!o->b)
-			abort();
-	}
-	memcpy(o->b + o->n, s, n);
-	o->n += n;
-	o->b[o->n] = 0;
-}
-
-static void sb_puts(sb *o, const char *s) { sb_put(o, s, strlen(s)); }
 
 static char *sb_take(sb *o)
 {

@@ -1,5 +1,6 @@
 /* prompt.c — see prompt.h. */
 #include "prompt.h"
+#include "strbuf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -12,22 +13,7 @@
 #define MAX_EXAMPLES 6
 #define MAX_EXAMPLE_TEXT 400
 
-typedef struct { char *b; size_t n, cap; } sb;
 
-static void put(sb *o, const char *s, size_t n)
-{
-	if (o->n + n + 1 > o->cap) {
-		o->cap = (o->n + n + 1) * 2 + 64;
-		o->b = realloc(o->b, o->cap);
-		if (!o->b)
-			abort();
-	}
-	memcpy(o->b + o->n, s, n);
-	o->n += n;
-	o->b[o->n] = 0;
-}
-
-static void puts_(sb *o, const char *s) { put(o, s, strlen(s)); }
 
 static void printf_(sb *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void printf_(sb *o, const char *fmt, ...)
@@ -39,7 +25,7 @@ static void printf_(sb *o, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		abort();
-	put(o, s, (size_t)n);
+	sb_put(o, s, (size_t)n);
 	free(s);
 }
 
@@ -128,8 +114,8 @@ static int put_safe(sb *out, const lift_fn *f, const char *sig, const char *part
 		const char *e = strchr(p, '\n');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		if (!leaks(f, sig, p, n)) {
-			put(out, p, n);
-			put(out, "\n", 1);
+			sb_put(out, p, n);
+			sb_put(out, "\n", 1);
 		} else {
 			dropped++;
 			sb k = { 0 };
@@ -141,8 +127,8 @@ static int put_safe(sb *out, const lift_fn *f, const char *sig, const char *part
 				size_t b = i < n ? i + 1 : n;
 				if (!leaks(f, sig, p + a, b - a)) {
 					if (k.n)
-						put(&k, " ", 1);
-					put(&k, p + a, b - a);
+						sb_put(&k, " ", 1);
+					sb_put(&k, p + a, b - a);
 				}
 				a = b;
 				while (a < n && p[a] == ' ')
@@ -150,8 +136,8 @@ static int put_safe(sb *out, const lift_fn *f, const char *sig, const char *part
 			}
 			/* the sentences kept, together, must not spell a body line again */
 			if (k.n && !leaks(f, sig, k.b, k.n)) {
-				put(out, k.b, k.n);
-				put(out, "\n", 1);
+				sb_put(out, k.b, k.n);
+				sb_put(out, "\n", 1);
 			}
 			free(k.b);
 		}
@@ -165,14 +151,14 @@ static int put_safe(sb *out, const lift_fn *f, const char *sig, const char *part
 static char *doc_part(const ds_doc *d)
 {
 	sb o = { 0 };
-	puts_(&o, d->summary);
+	sb_puts(&o, d->summary);
 	if (d->description && *d->description)
 		printf_(&o, "\n\n%s", d->description);
 	int np = 0;
 	for (int i = 0; i < d->nparams; i++)
 		np += d->params[i].desc || d->params[i].type;
 	if (np) {
-		puts_(&o, "\n\nParameters:");
+		sb_puts(&o, "\n\nParameters:");
 		for (int i = 0; i < d->nparams; i++) {
 			const ds_entry *e = &d->params[i];
 			if (!e->desc && !e->type)
@@ -196,7 +182,7 @@ static char *doc_part(const ds_doc *d)
 		printf_(&o, ": %s", e->desc ? e->desc : "a value of that type.");
 	}
 	if (d->nraises) {
-		puts_(&o, "\n\nRaises:");
+		sb_puts(&o, "\n\nRaises:");
 		for (int i = 0; i < d->nraises; i++)
 			printf_(&o, "\n- `%s`%s%s", d->raises[i].name, d->raises[i].desc ? ": " : "",
 				d->raises[i].desc ? d->raises[i].desc : "");
@@ -216,7 +202,7 @@ static char *sig_part(const lift_fn *f, const char *id, unsigned long seed)
 	};
 	unsigned v = pick(seed, id, "signature", 4);
 	if (!*words)
-		puts_(&o, "Infer its behaviour from the parameters.");
+		sb_puts(&o, "Infer its behaviour from the parameters.");
 	else if (v == 2)
 		printf_(&o, lead[2], (int)f->name.n, f->name.s, words);
 	else
@@ -232,7 +218,7 @@ static char *sig_part(const lift_fn *f, const char *id, unsigned long seed)
 			continue;	/* the method's own object says nothing */
 		{
 			if (!shown++)
-				puts_(&o, "\n\nParameters:");
+				sb_puts(&o, "\n\nParameters:");
 			printf_(&o, "\n- `%s%.*s`", p->kind == LP_VARPOS ? "*" : p->kind == LP_VARKW ? "**" : "",
 				(int)p->name.n, p->name.s);
 			if (p->annotation.n)
@@ -240,16 +226,16 @@ static char *sig_part(const lift_fn *f, const char *id, unsigned long seed)
 			if (p->dflt.n && p->dflt.n < 80 && !memchr(p->dflt.s, '\n', p->dflt.n))
 				printf_(&o, ", default `%.*s`", (int)p->dflt.n, p->dflt.s);
 			if (p->kind == LP_KWONLY)
-				puts_(&o, ", keyword-only");
+				sb_puts(&o, ", keyword-only");
 			else if (p->kind == LP_POSONLY)
-				puts_(&o, ", positional-only");
+				sb_puts(&o, ", positional-only");
 		}
 	}
 	if (f->returns.n)
 		printf_(&o, "\n\n%s `%.*s`.", f->is_generator ? "It yields; its return annotation is" : "It returns",
 			(int)f->returns.n, f->returns.s);
 	else if (f->is_generator)
-		puts_(&o, "\n\nIt is a generator: it yields its results.");
+		sb_puts(&o, "\n\nIt is a generator: it yields its results.");
 	(void)nann;
 	return o.b;
 }
@@ -262,8 +248,8 @@ static void example_line(sb *o, jv x)
 	jv ret = jv_object_get(jv_copy(x), jv_string("returned"));
 	jv rai = jv_object_get(jv_copy(x), jv_string("raised"));
 	sb c = { 0 };
-	puts_(&c, jv_get_kind(fn) == JV_KIND_STRING ? jv_string_value(fn) : "f");
-	puts_(&c, "(");
+	sb_puts(&c, jv_get_kind(fn) == JV_KIND_STRING ? jv_string_value(fn) : "f");
+	sb_puts(&c, "(");
 	int k = 0;
 	if (jv_get_kind(args) == JV_KIND_ARRAY) {
 		jv_array_foreach(args, i, a) {
@@ -285,7 +271,7 @@ static void example_line(sb *o, jv x)
 		}
 		jv_free(keys);
 	}
-	puts_(&c, ")");
+	sb_puts(&c, ")");
 	if (c.n < MAX_EXAMPLE_TEXT) {
 		if (jv_get_kind(rai) == JV_KIND_STRING)
 			printf_(o, "\n- `%s` raises %s", c.b, jv_string_value(rai));
@@ -303,19 +289,19 @@ static void example_line(sb *o, jv x)
 
 static void doctest_lines(sb *o, const char *src, const char *want)
 {
-	put(o, "\n>>> ", 5);
+	sb_put(o, "\n>>> ", 5);
 	for (const char *p = src; *p; p++) {
 		if (*p == '\n' && p[1])
-			puts_(o, "\n... ");
+			sb_puts(o, "\n... ");
 		else if (*p != '\n')
-			put(o, p, 1);
+			sb_put(o, p, 1);
 	}
 	size_t wn = strlen(want);
 	while (wn && want[wn - 1] == '\n')
 		wn--;
 	if (wn) {
-		put(o, "\n", 1);
-		put(o, want, wn);
+		sb_put(o, "\n", 1);
+		sb_put(o, want, wn);
 	}
 }
 
@@ -325,7 +311,7 @@ static char *examples_part(const ds_doc *d, jv rec, const char *id, unsigned lon
 	static const char *label[] = { "Examples:", "For example:", "Expected behaviour:", "It should behave like this:" };
 	sb o = { 0 };
 	int n = 0;
-	puts_(&o, label[pick(seed, id, "examples", 4)]);
+	sb_puts(&o, label[pick(seed, id, "examples", 4)]);
 	for (int i = 0; i < d->nexamples && n < MAX_EXAMPLES; i++) {
 		if (strlen(d->examples[i].source) + strlen(d->examples[i].want) > MAX_EXAMPLE_TEXT)
 			continue;
@@ -433,7 +419,7 @@ jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigne
 	};
 	sb out = { 0 };
 	printf_(&out, header[pick(seed, id, "header", 4)], what);
-	put(&out, "\n", 1);
+	sb_put(&out, "\n", 1);
 
 	int has_doc = d->summary && *d->summary;
 	char *doc = has_doc ? doc_part(d) : NULL;
@@ -480,14 +466,14 @@ jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigne
 	}
 	int dropped = 0, kept = 0;
 	for (int i = 0; i < np; i++) {
-		put(&out, "\n", 1);
+		sb_put(&out, "\n", 1);
 		size_t before = out.n;
 		dropped += put_safe(&out, f, sig, parts[i]);
 		kept += out.n > before + 1;	/* more than a blank line survived */
 	}
 	if (!kept && !sp) {	/* everything would have revealed the body: the signature speaks */
 		sp = sig_part(f, id, seed);
-		put(&out, "\n", 1);
+		sb_put(&out, "\n", 1);
 		dropped += put_safe(&out, f, sig, sp);
 		names[np++] = "signature";
 		fallback = "the docstring reveals the body";

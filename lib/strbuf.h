@@ -1,0 +1,25 @@
+/* strbuf.h — a growing, always NUL-terminated string: the one string
+ * builder the text-producing modules share. Allocation failure aborts. */
+#ifndef LS_STRBUF_H
+#define LS_STRBUF_H
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct { char *b; size_t n, cap; } sb;
+
+static inline void sb_put(sb *o, const char *s, size_t n)
+{
+	if (o->n + n + 1 > o->cap) {
+		o->cap = (o->n + n + 1) * 2 + 64;
+		o->b = realloc(o->b, o->cap);
+		if (!o->b)
+			abort();
+	}
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+	o->b[o->n] = 0;
+}
+
+static inline void sb_puts(sb *o, const char *s) { sb_put(o, s, strlen(s)); }
+
+#endif
