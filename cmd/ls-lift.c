@@ -18,17 +18,6 @@ static const ls_opt opts[] = {
 
 static int profile;
 
-static void *worker_init(ls_tool *t, void *ctx, int worker)
-{
-	(void)t, (void)ctx, (void)worker;
-	char err[256];
-	lift_ctx *c = lift_ctx_new(err, sizeof err);
-	if (!c)
-		ls_die(EX_SOFTWARE_, "%s", err);
-	return c;
-}
-
-static void worker_free(void *w) { lift_ctx_free(w); }
 
 static jv map(void *w, jv rec, ls_tool *t)
 {
@@ -71,6 +60,6 @@ int main(int argc, char **argv)
 		ls_die(EX_USAGE_, "unknown profile: '%s' (full or lift-sys)", o.profile);
 	if (o.min_score < 0 || o.min_score > 1)
 		ls_die(EX_USAGE_, "--min-score must be within 0..1: '%g'", o.min_score);
-	ls_stage st = { .worker_init = worker_init, .worker_free = worker_free, .map = map };
+	ls_stage st = { .worker_init = lift_worker_init, .worker_free = lift_worker_free, .map = map };
 	return ls_run(&t, &st);
 }

@@ -17,17 +17,6 @@ static const ls_opt opts[] = {
 
 static pr_strategy strategy;
 
-static void *worker_init(ls_tool *t, void *ctx, int worker)
-{
-	(void)t, (void)ctx, (void)worker;
-	char err[256];
-	lift_ctx *c = lift_ctx_new(err, sizeof err);
-	if (!c)
-		ls_die(EX_SOFTWARE_, "%s", err);
-	return c;
-}
-
-static void worker_free(void *w) { lift_ctx_free(w); }
 
 static jv map(void *w, jv rec, ls_tool *t)
 {
@@ -58,6 +47,6 @@ int main(int argc, char **argv)
 	ls_parse(&t, argc, argv);
 	if (prompt_strategy(o.strategy, &strategy) < 0)
 		ls_die(EX_USAGE_, "unknown strategy: '%s' (combined, docstring, signature or examples)", o.strategy);
-	ls_stage st = { .worker_init = worker_init, .worker_free = worker_free, .map = map };
+	ls_stage st = { .worker_init = lift_worker_init, .worker_free = lift_worker_free, .map = map };
 	return ls_run(&t, &st);
 }

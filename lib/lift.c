@@ -7,6 +7,7 @@
  * lambdas are not entered: their bodies run only when called.
  */
 #include "lift_int.h"
+#include "tool.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -1302,4 +1303,19 @@ jv lift_core(jv ir)
 	r = jv_object_set(r, jv_string("assertions"), as);
 	r = jv_object_set(r, jv_string("metadata"), md);
 	return r;
+}
+
+void *lift_worker_init(struct ls_tool *t, void *ctx, int worker)
+{
+	(void)t, (void)ctx, (void)worker;
+	char err[256];
+	lift_ctx *c = lift_ctx_new(err, sizeof err);
+	if (!c)
+		ls_die(EX_SOFTWARE_, "%s", err);
+	return c;
+}
+
+void lift_worker_free(void *w)
+{
+	lift_ctx_free(w);
 }

@@ -52,6 +52,11 @@ typedef struct lift_ctx lift_ctx;
 
 lift_ctx *lift_ctx_new(char *err, size_t errsz);
 void lift_ctx_free(lift_ctx *c);
+/* ls_stage worker hooks for ls-lift and ls-prompt: one lift_ctx per worker
+ * (exits with EX_SOFTWARE_ when the grammar is refused). */
+struct ls_tool;
+void *lift_worker_init(struct ls_tool *t, void *ctx, int worker);
+void lift_worker_free(void *w);
 
 /* Parse rec.code (rec is borrowed and must outlive f). The docstring is
  * rec.docstring when that is a string, else the one in the code. Returns 0,
