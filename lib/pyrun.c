@@ -3,6 +3,7 @@
 #include <Python.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -187,6 +188,17 @@ static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 	harness_warm = PyDict_GetItemString(d, "warm");
 	Py_XINCREF(harness_warm);
 	Py_DECREF(code);
+	PyObject *prime = PyDict_GetItemString(d, "prime");
+	PyObject *pr = prime ? PyObject_CallNoArgs(prime) : NULL;
+	if (!pr) {
+		PyObject *t, *v, *tb;
+		PyErr_Fetch(&t, &v, &tb);
+		PyObject *s = v ? PyObject_Str(v) : NULL;
+		snprintf(err, errsz, "the harness '%s' failed its own requests: %s", o->harness_name,
+			 s && PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : "no prime()");
+		return -1;
+	}
+	Py_DECREF(pr);
 	/* Children share the zygote's pages: freezing the collected heap keeps
 	 * the collector from touching (and copying) them in every child. */
 	PyObject *gc = PyImport_ImportModule("gc");
@@ -312,6 +324,9 @@ static int zygote_main(void *arg)
 		child_arg ca = { req, n };
 		sbx_outcome out;
 		char rerr[512] = "";
+		/* Free chunks consolidated now, once, not walked (and so
+		 * copied) by malloc in every child. */
+		malloc_trim(0);
 		PyOS_BeforeFork();
 		int rc = sbx_run(s, (const char *const *)rv, child_main, &ca, &out, rerr, sizeof rerr);
 		PyOS_AfterFork_Parent();

@@ -577,6 +577,30 @@ def warm(name):
     gc.freeze()	# keep the collector off the shared pages in every child
 
 
+_PRIME_CODE = "def f(x):\n    if x is None:\n        raise ValueError('none')\n    return x + 1\n"
+_PRIME = [
+    {"mode": "doctest", "name": "f", "qualname": "f", "namespace": "isolated", "code": _PRIME_CODE,
+     "docstring": ">>> f(1)\n2\n>>> [f(i) for i in range(3)]\n[1, 2, 4]\n>>> f(None)\nTraceback (most recent call last):\n...\nValueError: none\n>>> f(None)\n0\n"},
+    {"mode": "doctest", "name": "f", "qualname": "f", "namespace": "isolated", "code": _PRIME_CODE,
+     "trace": True, "doctests": [{"source": "f(2)\n", "want": "3\n", "lineno": 1}]},
+    {"mode": "assert", "name": "f", "qualname": "f", "namespace": "isolated", "code": _PRIME_CODE,
+     "tests": ["assert f(1) == 2", "assert f(1) == 3", "f(None)"]},
+]
+
+
+def prime():
+    """Called once by the zygote: run the harness over a few trusted requests
+    of its own, so that its code is specialised, its caches filled and its
+    lazily made objects exist before the fork. Children then only read those
+    pages instead of copying them (copy-on-write faults are most of a
+    child's cost)."""
+    got = []
+    for req in _PRIME:
+        run(_dumps(req), got.append)
+    sys.setrecursionlimit(1000)
+    return got
+
+
 # ---- entry -----------------------------------------------------------------
 
 def _verdict(st):
