@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
+#include <time.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -91,6 +93,8 @@ static int send_jv(int fd, jv v)
 static char child_token[33];
 static PyObject *harness_run;	/* the harness's run(request_json, report) */
 static PyObject *harness_warm;	/* its warm(module): standard modules imported in the zygote */
+static PyObject *harness_host;	/* its host(request_json): a package imported in a host */
+static double child_wall_s;
 
 /* report(verdict_json): the only way a verdict leaves the child. Writes the
  * token and the verdict on the result fd, then ends the process at once: no
@@ -187,6 +191,8 @@ static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 	Py_INCREF(harness_run);
 	harness_warm = PyDict_GetItemString(d, "warm");
 	Py_XINCREF(harness_warm);
+	harness_host = PyDict_GetItemString(d, "host");
+	Py_XINCREF(harness_host);
 	Py_DECREF(code);
 	PyObject *prime = PyDict_GetItemString(d, "prime");
 	PyObject *pr = prime ? PyObject_CallNoArgs(prime) : NULL;
@@ -255,6 +261,233 @@ static jv answer(const sbx_outcome *o, const char *token)
 	return a;
 }
 
+/* One request in a child of this process: a fresh token, the sandboxed
+ * run, the answer. */
+static jv run_child(sbx *s, const char *req, size_t n, char **roots)
+{
+	unsigned char rnd[16];
+	if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+		return jv_object_set(jv_object(), jv_string("error"), jv_string("getrandom failed"));
+	for (int i = 0; i < 16; i++)
+		snprintf(child_token + 2 * i, 3, "%02x", rnd[i]);
+	child_arg ca = { req, n };
+	sbx_outcome out;
+	char rerr[512] = "";
+	/* Free chunks consolidated now, once, not walked (and so copied) by
+	 * malloc in every child. */
+	malloc_trim(0);
+	PyOS_BeforeFork();
+	int rc = sbx_run(s, (const char *const *)roots, child_main, &ca, &out, rerr, sizeof rerr);
+	PyOS_AfterFork_Parent();
+	jv a = rc == 0 ? answer(&out, child_token) : jv_object_set(jv_object(), jv_string("error"), jv_string(rerr));
+	if (rc == 0)
+		sbx_outcome_free(&out);
+	memset(child_token, 0, sizeof child_token);
+	return a;
+}
+
+/* ---- hosts ---------------------------------------------------------------
+ * Importing a repository's package can cost a second (sympy) where the test
+ * costs milliseconds. For consecutive records of one package the zygote
+ * forks a host (sbx_host_start): a sandboxed child that imports the package
+ * once and then forks each record's child itself. The zygote watches it: a
+ * host that fails, dies or hangs is killed, its package is remembered, and
+ * the record (and every later one of that package) runs the ordinary way. */
+
+typedef struct {
+	pid_t pid;
+	int to, from;
+	char *key;		/* root, newline, top-level package */
+} host_t;
+
+typedef struct { const char *request; size_t len; sbx *s; } host_arg;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* recv_msg from a process we do not trust to answer: NULL after deadline. */
+static char *recv_msg_by(int fd, size_t *n, double deadline)
+{
+	char hdr[4], *buf = NULL;
+	size_t want = 4, got = 0;
+	int body = 0;
+	for (;;) {
+		int left = (int)((deadline - now_s()) * 1000);
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (left <= 0 || poll(&p, 1, left) <= 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		ssize_t r = read(fd, body ? buf + got : hdr + got, want - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+		if (got < want)
+			continue;
+		if (body) {
+			buf[want] = 0;
+			*n = want;
+			return buf;
+		}
+		uint32_t len;
+		memcpy(&len, hdr, 4);
+		if (len > (1u << 30) || !(buf = malloc((size_t)len + 1)))
+			break;
+		body = 1, want = len, got = 0;
+		if (!want) {
+			buf[0] = 0;
+			*n = 0;
+			return buf;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static int host_main(void *arg, int in, int out)
+{
+	host_arg *ha = arg;
+	PyOS_AfterFork_Child();
+	/* The import may not start processes or threads: in a child it could
+	 * not either (a process is a violation there; a thread would not
+	 * survive the fork here). Code that fails for it fails again, the
+	 * ordinary way, in each child. */
+	sbx_host_forks(ha->s, 0);
+	PyObject *r = harness_host ? PyObject_CallFunction(harness_host, "s#", ha->request, (Py_ssize_t)ha->len) : NULL;
+	const char *why = !r ? "the harness's host() failed" : r == Py_None ? NULL
+		       : PyUnicode_Check(r) ? PyUnicode_AsUTF8(r) : "host() answered something else";
+	PyErr_Clear();
+	if (!why && sbx_host_forks(ha->s, 1) < 0)
+		why = "the package changed its process limit";
+	if (why) {
+		send_jv(out, jv_object_set(jv_object(), jv_string("error"), jv_string(why)));
+		return 0;
+	}
+	Py_DECREF(r);
+	if (send_jv(out, jv_object_set(jv_object(), jv_string("ready"), jv_true())) < 0)
+		return 0;
+	for (;;) {
+		size_t n;
+		char *req = recv_msg(in, &n);
+		if (!req)
+			return 0;
+		jv a = run_child(ha->s, req, n, NULL);
+		free(req);
+		if (send_jv(out, a) < 0)
+			return 0;
+	}
+}
+
+static void host_end(sbx *s, host_t *h)
+{
+	if (!h->pid)
+		return;
+	close(h->to);
+	close(h->from);
+	sbx_host_stop(s, h->pid);
+	free(h->key);
+	*h = (host_t){ 0 };
+}
+
+static int host_begin(sbx *s, host_t *h, const char *key, const char *req, size_t n, char **roots)
+{
+	int to[2], from[2];
+	char err[256];
+	if (pipe2(to, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(from, O_CLOEXEC) < 0) {
+		close(to[0]); close(to[1]);
+		return -1;
+	}
+	host_arg ha = { req, n, s };
+	PyOS_BeforeFork();
+	pid_t pid = sbx_host_start(s, (const char *const *)roots, to[0], from[1], host_main, &ha, err, sizeof err);
+	PyOS_AfterFork_Parent();
+	close(to[0]);
+	close(from[1]);
+	if (pid < 0) {
+		close(to[1]);
+		close(from[0]);
+		return -1;
+	}
+	*h = (host_t){ pid, to[1], from[0], strdup(key) };
+	/* The import runs under the same wall limit as a child. */
+	size_t len;
+	char *hello = recv_msg_by(h->from, &len, now_s() + child_wall_s);
+	jv v = hello ? jv_parse_sized(hello, (int)len) : jv_invalid();
+	free(hello);
+	int ok = jv_get_kind(v) == JV_KIND_OBJECT && jv_get_kind(jv_object_get(jv_copy(v), jv_string("ready"))) == JV_KIND_TRUE;
+	jv_free(v);
+	if (!ok)
+		host_end(s, h);
+	return ok ? 0 : -1;
+}
+
+/* The key of a request that a host can serve, or NULL: a module from a
+ * repository's checkout, imported in the module's own namespace. */
+static char *host_key(jv r)
+{
+	const char *root = rec_str(r, "root"), *module = rec_str(r, "module"), *ns = rec_str(r, "namespace");
+	if (!root || !module || !*module || (ns && !strcmp(ns, "isolated")))
+		return NULL;
+	size_t top = strcspn(module, ".");
+	char *key = malloc(strlen(root) + top + 2);
+	sprintf(key, "%s\n%.*s", root, (int)top, module);
+	return key;
+}
+
+/* Packages whose host failed: they run the ordinary way from then on. */
+static char **nohost;
+static size_t nnohost;
+
+static int is_nohost(const char *key)
+{
+	for (size_t i = 0; i < nnohost; i++)
+		if (!strcmp(nohost[i], key))
+			return 1;
+	return 0;
+}
+
+static void add_nohost(const char *key)
+{
+	char **nv = realloc(nohost, (nnohost + 1) * sizeof *nv);
+	if (nv) {
+		nohost = nv;
+		nohost[nnohost++] = strdup(key);
+	}
+}
+
+/* The request through the host for its key: jv_invalid() when there is no
+ * host for it (the caller runs it the ordinary way). */
+static jv via_host(sbx *s, host_t *h, const char *key, const char *req, size_t n, char **roots)
+{
+	if (h->pid && strcmp(h->key, key))
+		host_end(s, h);
+	if (!h->pid && (is_nohost(key) || host_begin(s, h, key, req, n, roots) < 0)) {
+		if (!is_nohost(key))
+			add_nohost(key);
+		return jv_invalid();
+	}
+	size_t len;
+	char *a = send_msg(h->to, req, n) == 0 ? recv_msg_by(h->from, &len, now_s() + child_wall_s * 11 + 10) : NULL;
+	jv v = a ? jv_parse_sized(a, (int)len) : jv_invalid();
+	free(a);
+	if (jv_get_kind(v) != JV_KIND_OBJECT || rec_str(v, "error")) {
+		jv_free(v);
+		host_end(s, h);
+		add_nohost(key);
+		return jv_invalid();
+	}
+	return v;
+}
+
 static int zygote_main(void *arg)
 {
 	zygote_arg *za = arg;
@@ -279,7 +512,9 @@ static int zygote_main(void *arg)
 		send_jv(keep_ans, jv_object_set(jv_object(), jv_string("error"), jv_string(err)));
 		return 70;
 	}
+	child_wall_s = o->lim.wall_s;
 	int pytest_loaded = 0;
+	host_t h = { 0 };
 	for (;;) {
 		size_t n;
 		char *req = recv_msg(keep_req, &n);
@@ -315,26 +550,14 @@ static int zygote_main(void *arg)
 			Py_XDECREF(res);
 			PyErr_Clear();
 		}
+		char *key = o->hosts && sbx_can_host(s) ? host_key(r) : NULL;
 		jv_free(r);
-		unsigned char rnd[16];
-		if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
-			return 70;
-		for (int i = 0; i < 16; i++)
-			snprintf(child_token + 2 * i, 3, "%02x", rnd[i]);
-		child_arg ca = { req, n };
-		sbx_outcome out;
-		char rerr[512] = "";
-		/* Free chunks consolidated now, once, not walked (and so
-		 * copied) by malloc in every child. */
-		malloc_trim(0);
-		PyOS_BeforeFork();
-		int rc = sbx_run(s, (const char *const *)rv, child_main, &ca, &out, rerr, sizeof rerr);
-		PyOS_AfterFork_Parent();
-		jv a = rc == 0 ? answer(&out, child_token)
-			       : jv_object_set(jv_object(), jv_string("error"), jv_string(rerr));
-		if (rc == 0)
-			sbx_outcome_free(&out);
-		memset(child_token, 0, sizeof child_token);
+		jv a = key ? via_host(s, &h, key, req, n, rv) : jv_invalid();
+		if (!jv_is_valid(a)) {
+			jv_free(a);
+			a = run_child(s, req, n, rv);
+		}
+		free(key);
 		for (int i = 0; i < nroots; i++)
 			free(rv[i]);
 		free(rv);
@@ -342,6 +565,7 @@ static int zygote_main(void *arg)
 		if (send_jv(keep_ans, a) < 0)
 			break;
 	}
+	host_end(s, &h);
 	sbx_free(s);
 	return 0;
 }

@@ -23,6 +23,7 @@ typedef struct {
 	const char *harness;		/* Python source of the harness */
 	const char *harness_name;	/* its file name, for tracebacks */
 	const char *const *preload;	/* modules the zygote imports (NULL-terminated), may be NULL */
+	int hosts;			/* import a repository's package once per run of its records (see pyrun.c) */
 } pyrun_opts;
 
 /* Fork and start a zygote; waits until it is ready. NULL with err on failure. */

@@ -63,9 +63,12 @@ struct sbx {
 	sbx_limits lim;
 	unsigned flags;
 	struct sock_fprog prog;		/* the seccomp program, built once */
+	struct sock_fprog host_prog;	/* the same, less process creation: for hosts */
 	int ll_abi;
+	int nested;			/* this process is a host (sbx_host_start) */
 	char workdir[256];
 	pid_t init;			/* pid-namespace init, or 0 */
+	int sweep, swept;		/* pipes to and from init: kill all but init */
 	uid_t child_uid; gid_t child_gid;
 	size_t as_base;			/* address space already mapped (ASan's shadow), else 0 */
 };
@@ -225,7 +228,9 @@ static int add_rule(scmp_filter_ctx c, uint32_t act, const char *name, unsigned 
 	return seccomp_rule_add_array(c, act, nr, n, a);
 }
 
-static int build_filter(struct sock_fprog *prog, char *err, size_t errsz)
+/* host: the filter of a host process (sbx_host_start), which must fork the
+ * children it serves: process creation stays allowed, new namespaces do not. */
+static int build_filter(struct sock_fprog *prog, int host, char *err, size_t errsz)
 {
 	scmp_filter_ctx c = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = 0, fd = -1;
@@ -240,7 +245,8 @@ static int build_filter(struct sock_fprog *prog, char *err, size_t errsz)
 	 * on every system call the tested code makes. */
 	seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (size_t i = 0; i < sizeof deny_kill / sizeof deny_kill[0]; i++)
-		rc |= add_rule(c, SCMP_ACT_KILL_PROCESS, deny_kill[i], 0, NULL);
+		if (!host || (strcmp(deny_kill[i], "fork") && strcmp(deny_kill[i], "vfork")))
+			rc |= add_rule(c, SCMP_ACT_KILL_PROCESS, deny_kill[i], 0, NULL);
 	for (size_t i = 0; i < sizeof deny_eperm / sizeof deny_eperm[0]; i++)
 		rc |= add_rule(c, SCMP_ACT_ERRNO(EPERM), deny_eperm[i], 0, NULL);
 	/* Network: only AF_UNIX sockets (the net namespace has no interfaces anyway). */
@@ -251,7 +257,14 @@ static int build_filter(struct sock_fprog *prog, char *err, size_t errsz)
 	 * its flags in memory the filter cannot read: ENOSYS makes glibc fall back
 	 * to clone. */
 	struct scmp_arg_cmp no_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
-	rc |= add_rule(c, SCMP_ACT_KILL_PROCESS, "clone", 1, &no_thread);
+	if (!host)
+		rc |= add_rule(c, SCMP_ACT_KILL_PROCESS, "clone", 1, &no_thread);
+	static const int newns[] = { CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+		CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP };
+	for (size_t i = 0; host && i < sizeof newns / sizeof newns[0]; i++) {
+		struct scmp_arg_cmp ns = SCMP_A0(SCMP_CMP_MASKED_EQ, newns[i], newns[i]);
+		rc |= add_rule(c, SCMP_ACT_KILL_PROCESS, "clone", 1, &ns);
+	}
 	rc |= add_rule(c, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 	if (rc) {
 		snprintf(err, errsz, "seccomp rule rejected: %s", strerror(-rc));
@@ -312,16 +325,33 @@ void sbx_env_reset(void) { env_reset(SBX_WORKDIR); }
  * namespace, then reaps orphans. Signals from inside the namespace cannot
  * kill it (it has no handlers), and when the zygote dies it dies, taking
  * every process of the namespace with it. */
-static void pid_init(int ready)
+static void pid_init(int ready, int cmd, int ack)
 {
 	int ok = mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (write(ready, &ok, sizeof ok) != sizeof ok)
 		_exit(0);
-	syscall(SYS_close_range, 0, ~0u, 0);
-	for (;;)
-		if (wait(NULL) < 0 && errno == ECHILD)
-			pause();
+	if (dup2(cmd, 0) < 0 || dup2(ack, 1) < 0)
+		_exit(0);
+	syscall(SYS_close_range, 2, ~0u, 0);
+	/* Reap orphans; on a byte from the zygote, kill every other process of
+	 * the namespace (what a host may have left running) and answer. */
+	for (;;) {
+		struct pollfd p = { 0, POLLIN, 0 };
+		int n = poll(&p, 1, 1000);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (n <= 0)
+			continue;
+		char c;
+		if (read(0, &c, 1) != 1)
+			_exit(0);
+		kill(-1, SIGKILL);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (write(1, &c, 1) != 1)
+			_exit(0);
+	}
 }
 
 sbx *sbx_new(const sbx_limits *lim, char *err, size_t errsz)
@@ -340,7 +370,12 @@ sbx *sbx_new(const sbx_limits *lim, char *err, size_t errsz)
 	if (sf)
 		fclose(sf);
 #endif
-	if (build_filter(&s->prog, err, errsz) < 0) {
+	if (build_filter(&s->prog, 0, err, errsz) < 0) {
+		free(s);
+		return NULL;
+	}
+	if (build_filter(&s->host_prog, 1, err, errsz) < 0) {
+		free(s->prog.filter);
 		free(s);
 		return NULL;
 	}
@@ -361,6 +396,7 @@ sbx *sbx_new(const sbx_limits *lim, char *err, size_t errsz)
 		if (!mkdtemp(s->workdir)) {
 			snprintf(err, errsz, "cannot make a working directory: %s", strerror(errno));
 			free(s->prog.filter);
+			free(s->host_prog.filter);
 			free(s);
 			return NULL;
 		}
@@ -377,13 +413,18 @@ sbx *sbx_new(const sbx_limits *lim, char *err, size_t errsz)
 	} else {
 		s->child_uid = geteuid(); s->child_gid = getegid();
 	}
+	s->sweep = s->swept = -1;
 	if (s->flags & SBX_PIDNS) {
-		int p[2], ok = 0;
-		if (pipe2(p, O_CLOEXEC) == 0) {
+		int p[2], c[2], a[2], ok = 0;
+		if (pipe2(p, O_CLOEXEC) == 0 && pipe2(c, O_CLOEXEC) == 0 && pipe2(a, O_CLOEXEC) == 0) {
 			s->init = fork();
 			if (s->init == 0)
-				pid_init(p[1]);
+				pid_init(p[1], c[0], a[1]);
 			close(p[1]);
+			close(c[0]);
+			close(a[1]);
+			s->sweep = c[1];
+			s->swept = a[0];
 			if (s->init < 0 || full_read(p[0], &ok, sizeof ok) < 0)
 				s->flags &= ~SBX_PIDNS;
 			close(p[0]);
@@ -424,9 +465,14 @@ void sbx_free(sbx *s)
 		kill(s->init, SIGKILL);
 		waitpid(s->init, NULL, 0);
 	}
+	if (s->sweep >= 0)
+		close(s->sweep);
+	if (s->swept >= 0)
+		close(s->swept);
 	if (!(s->flags & SBX_MNTNS))
 		rmdir(s->workdir);
 	free(s->prog.filter);
+	free(s->host_prog.filter);
 	free(s);
 }
 
@@ -503,6 +549,35 @@ static void set_limit(int res, rlim_t soft, rlim_t hard)
 		child_fail("setrlimit");
 }
 
+static void set_limits(const sbx *s, int cpu_s)
+{
+	const sbx_limits *l = &s->lim;
+	set_limit(RLIMIT_CPU, cpu_s, cpu_s + 1);	/* SIGXCPU, then SIGKILL */
+	set_limit(RLIMIT_AS, s->as_base + l->mem, s->as_base + l->mem);
+	set_limit(RLIMIT_FSIZE, l->fsize, l->fsize);
+	set_limit(RLIMIT_NOFILE, l->nofile, l->nofile);
+	set_limit(RLIMIT_NPROC, l->nproc, l->nproc);
+	set_limit(RLIMIT_CORE, 0, 0);
+	set_limit(RLIMIT_MEMLOCK, 0, 0);
+	set_limit(RLIMIT_MSGQUEUE, 0, 0);
+}
+
+/* The uid drop and Landlock: once, in a child of the zygote (a host's
+ * children are already in its domain). */
+static void drop_privileges(const sbx *s, const char *const *roots)
+{
+	if (s->flags & SBX_UIDDROP) {
+		if ((geteuid() == 0 && !(s->flags & SBX_USERNS) && setgroups(0, NULL) < 0) ||
+		    setresgid(s->child_gid, s->child_gid, s->child_gid) < 0 ||
+		    setresuid(s->child_uid, s->child_uid, s->child_uid) < 0)
+			child_fail("setresuid");
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail("no_new_privs");
+	if (s->flags & SBX_LANDLOCK)
+		landlock(s, roots);
+}
+
 static void child_enter(const sbx *s, int outw, int resw, const char *const *roots)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -516,25 +591,10 @@ static void child_enter(const sbx *s, int outw, int resw, const char *const *roo
 			close(fd);
 	if (chdir(s->workdir) < 0)
 		child_fail("chdir");
-	const sbx_limits *l = &s->lim;
-	set_limit(RLIMIT_CPU, l->cpu_s, l->cpu_s + 1);	/* SIGXCPU, then SIGKILL */
-	set_limit(RLIMIT_AS, s->as_base + l->mem, s->as_base + l->mem);
-	set_limit(RLIMIT_FSIZE, l->fsize, l->fsize);
-	set_limit(RLIMIT_NOFILE, l->nofile, l->nofile);
-	set_limit(RLIMIT_NPROC, l->nproc, l->nproc);
-	set_limit(RLIMIT_CORE, 0, 0);
-	set_limit(RLIMIT_MEMLOCK, 0, 0);
-	set_limit(RLIMIT_MSGQUEUE, 0, 0);
-	if (s->flags & SBX_UIDDROP) {
-		if ((geteuid() == 0 && !(s->flags & SBX_USERNS) && setgroups(0, NULL) < 0) ||
-		    setresgid(s->child_gid, s->child_gid, s->child_gid) < 0 ||
-		    setresuid(s->child_uid, s->child_uid, s->child_uid) < 0)
-			child_fail("setresuid");
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail("no_new_privs");
-	if (s->flags & SBX_LANDLOCK)
-		landlock(s, roots);
+	set_limits(s, s->lim.cpu_s);
+	if (!s->nested)
+		drop_privileges(s, roots);
+	/* A host's children stack this filter on the host's own. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &s->prog) < 0)
 		child_fail("seccomp");
 }
@@ -582,13 +642,36 @@ static int drain(int fd, char **buf, size_t *len, size_t cap, int *over)
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
-	(void)st; (void)flag; (void)ftw;
-	remove(p);
+	(void)st; (void)flag;
+	if (ftw->level > 0)
+		remove(p);
 	return 0;
+}
+
+/* Directories a child made unreadable or unwritable are opened up first, so
+ * that nothing it wrote survives it. */
+static int open_up(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag == FTW_D || flag == FTW_DNR)
+		chmod(p, (st->st_mode & 07777) | S_IRWXU);
+	return 0;
+}
+
+static void empty_dir(const char *dir)
+{
+	nftw(dir, open_up, 16, FTW_PHYS);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int workdir_make(const sbx *s)
 {
+	if (s->nested) {
+		/* The host's tmpfs: emptied before and after each child, so
+		 * what the host's own import wrote is not seen either. */
+		empty_dir(s->workdir);
+		return 0;
+	}
 	if (s->flags & SBX_MNTNS) {
 		char opts[128];
 		snprintf(opts, sizeof opts, "size=%zu,nr_inodes=4096,mode=0700,uid=%u,gid=%u",
@@ -602,10 +685,14 @@ static int workdir_make(const sbx *s)
 
 static void workdir_drop(const sbx *s)
 {
-	if (s->flags & SBX_MNTNS)
+	if (s->nested)
+		empty_dir(s->workdir);
+	else if (s->flags & SBX_MNTNS)
 		umount2(s->workdir, MNT_DETACH);
-	else
-		nftw(s->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	else {
+		empty_dir(s->workdir);
+		rmdir(s->workdir);
+	}
 }
 
 int sbx_run(sbx *s, const char *const *roots, int (*fn)(void *), void *arg,
@@ -722,4 +809,79 @@ void sbx_outcome_free(sbx_outcome *o)
 	free(o->out);
 	free(o->result);
 	o->out = o->result = NULL;
+}
+
+/* ---- hosts -------------------------------------------------------------- */
+
+int sbx_can_host(const sbx *s) { return (s->flags & SBX_MNTNS) && !s->nested; }
+
+pid_t sbx_host_start(sbx *s, const char *const *roots, int in, int out,
+		     int (*fn)(void *, int, int), void *arg, char *err, size_t errsz)
+{
+	if (!sbx_can_host(s)) {
+		snprintf(err, errsz, "hosts need a mount namespace");
+		return -1;
+	}
+	if (workdir_make(s) < 0) {
+		snprintf(err, errsz, "cannot make the working directory: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errsz, "fork: %s", strerror(errno));
+		workdir_drop(s);
+		return -1;
+	}
+	if (pid > 0)
+		return pid;
+	/* The host: only its two pipes stay open (not the zygote's channel to
+	 * the tool, not init's). It keeps a working directory that its children
+	 * share one at a time, emptied after each. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setsid();
+	int i2 = dup3(in, 1010, O_CLOEXEC), o2 = dup3(out, 1011, O_CLOEXEC);
+	int null = open("/dev/null", O_RDWR);
+	if (i2 < 0 || o2 < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+	    dup3(i2, SBX_HOST_IN, O_CLOEXEC) < 0 || dup3(o2, SBX_HOST_OUT, O_CLOEXEC) < 0)
+		child_fail("dup2");
+	syscall(SYS_close_range, 3, SBX_HOST_IN - 1, 0);
+	syscall(SYS_close_range, SBX_HOST_OUT + 1, ~0u, 0);
+	if (chdir(s->workdir) < 0)
+		child_fail("chdir");
+	s->nested = 1;
+	s->init = 0;		/* a pid of the zygote's view: not ours to kill */
+	s->sweep = s->swept = -1;
+	/* The host's own CPU limit covers its import and its supervision of
+	 * many children; each child gets the per-example limit. */
+	set_limits(s, s->lim.cpu_s * 6);
+	drop_privileges(s, roots);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &s->host_prog) < 0)
+		child_fail("seccomp");
+	_exit(fn(arg, SBX_HOST_IN, SBX_HOST_OUT));
+}
+
+int sbx_host_forks(sbx *s, int allow)
+{
+	struct rlimit r;
+	if (!allow) {
+		r = (struct rlimit){ 1, s->lim.nproc };
+		return setrlimit(RLIMIT_NPROC, &r);
+	}
+	if (getrlimit(RLIMIT_NPROC, &r) < 0 || r.rlim_cur != 1)
+		return -1;
+	r.rlim_cur = s->lim.nproc;
+	return setrlimit(RLIMIT_NPROC, &r);
+}
+
+void sbx_host_stop(sbx *s, pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	/* Whatever the host started (it may fork) goes with it. */
+	char c = 'k';
+	if (s->sweep >= 0 && write(s->sweep, &c, 1) == 1)
+		full_read(s->swept, &c, 1);
+	workdir_drop(s);
 }

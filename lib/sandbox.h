@@ -86,6 +86,27 @@ int sbx_run(sbx *s, const char *const *read_roots, int (*fn)(void *), void *arg,
 	    sbx_outcome *o, char *err, size_t errsz);
 void sbx_outcome_free(sbx_outcome *o);
 
+/* Hosts: a process forked from the zygote that enters the sandbox first
+ * (uid drop, Landlock over read_roots, rlimits, and a seccomp filter that
+ * still lets it fork but not make namespaces or run programs), then does
+ * untrusted set-up work once (lib/pyrun.c: imports a repository's package)
+ * and serves sbx_run() requests itself: its children get the full filter
+ * stacked on its own and share its working directory one at a time, emptied
+ * after each. fn(arg, in, out) runs in the host with its ends of the
+ * caller's pipes (in and out are moved to SBX_HOST_IN/OUT; every other fd is
+ * closed). Only where the zygote has a mount namespace (sbx_can_host). */
+#define SBX_HOST_IN 5
+#define SBX_HOST_OUT 6
+int sbx_can_host(const sbx *s);
+pid_t sbx_host_start(sbx *s, const char *const *read_roots, int in, int out,
+		     int (*fn)(void *, int, int), void *arg, char *err, size_t errsz);
+/* In a host: forbid (allow=0) or allow again the creation of processes and
+ * threads (RLIMIT_NPROC), so that its set-up work forks no more than a child
+ * could. -1 when allowing finds the limit changed meanwhile. */
+int sbx_host_forks(sbx *s, int allow);
+/* Kill the host and everything it started; empty its working directory. */
+void sbx_host_stop(sbx *s, pid_t host);
+
 /* Environment allow-list: clears the environment and keeps LANG, LC_ALL, LC_CTYPE, TZ;
  * sets PATH, HOME and TMPDIR (to SBX_WORKDIR), PYTHONHASHSEED=0. */
 void sbx_env_reset(void);

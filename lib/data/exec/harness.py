@@ -601,6 +601,31 @@ def prime():
     return got
 
 
+def host(request_json):
+    """Called in a host (lib/pyrun.c), a sandboxed child that forks the
+    children of a run of records from one repository package: import that
+    package once, here, so that each child starts with it loaded. Returns
+    None, or why this package cannot be hosted (the records then run the
+    ordinary way). A package that fails to import is hosted all the same:
+    each child imports it again and reports what fails."""
+    req = _loads(request_json)
+    root, top = req.get("root"), (req.get("module") or "").split(".")[0]
+    if not root or not top:
+        return "no package"
+    sys.path.insert(0, root)
+    _purge(top, root)
+    try:
+        importlib.import_module(top)
+    except BaseException:
+        pass
+    th = sys.modules.get("threading")
+    if th is not None and th.active_count() > 1:
+        return "the package starts threads when imported"	# they would not survive the fork
+    gc.collect()
+    gc.freeze()
+    return None
+
+
 # ---- entry -----------------------------------------------------------------
 
 def _verdict(st):
