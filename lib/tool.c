@@ -690,7 +690,10 @@ static void *worker_main(void *arg)
 static void run_parallel(ls_tool *t, const ls_stage *st, void **workers)
 {
 	struct ls_run_state *rs = t->rs;
-	pool p = { .t = t, .st = st, .nslots = (size_t)t->jobs * 4 };
+	/* Room for a slow record to finish while the other workers go on: with
+	 * a few slots per worker, one record that takes 100 times the others
+	 * (a big import, a long test) left them idle once the ring filled. */
+	pool p = { .t = t, .st = st, .nslots = (size_t)t->jobs * 32 };
 	p.slots = calloc(p.nslots, sizeof *p.slots);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.work, NULL);
