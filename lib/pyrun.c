@@ -148,6 +148,20 @@ typedef struct {
 	int req, ans;		/* its ends of the pipes */
 } zygote_arg;
 
+/* "WHAT 'NAME': the pending exception" into err; -1. */
+static int py_error(char *err, size_t errsz, const char *what, const char *name, const char *none)
+{
+	PyObject *t, *v, *tb;
+	PyErr_Fetch(&t, &v, &tb);
+	PyObject *s = v ? PyObject_Str(v) : NULL;
+	snprintf(err, errsz, "%s '%s': %s", what, name, s && PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : none);
+	Py_XDECREF(s);
+	Py_XDECREF(t);
+	Py_XDECREF(v);
+	Py_XDECREF(tb);
+	return -1;
+}
+
 static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 {
 	PyConfig c;
@@ -180,14 +194,8 @@ static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 		Py_XDECREF(r);
 		harness_run = r ? PyDict_GetItemString(d, "run") : NULL;
 	}
-	if (!harness_run) {
-		PyObject *t, *v, *tb;
-		PyErr_Fetch(&t, &v, &tb);
-		PyObject *s = v ? PyObject_Str(v) : NULL;
-		snprintf(err, errsz, "cannot load the harness '%s': %s", o->harness_name,
-			 s && PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : "no run()");
-		return -1;
-	}
+	if (!harness_run)
+		return py_error(err, errsz, "cannot load the harness", o->harness_name, "no run()");
 	Py_INCREF(harness_run);
 	harness_warm = PyDict_GetItemString(d, "warm");
 	Py_XINCREF(harness_warm);
@@ -196,14 +204,8 @@ static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 	Py_DECREF(code);
 	PyObject *prime = PyDict_GetItemString(d, "prime");
 	PyObject *pr = prime ? PyObject_CallNoArgs(prime) : NULL;
-	if (!pr) {
-		PyObject *t, *v, *tb;
-		PyErr_Fetch(&t, &v, &tb);
-		PyObject *s = v ? PyObject_Str(v) : NULL;
-		snprintf(err, errsz, "the harness '%s' failed its own requests: %s", o->harness_name,
-			 s && PyUnicode_Check(s) ? PyUnicode_AsUTF8(s) : "no prime()");
-		return -1;
-	}
+	if (!pr)
+		return py_error(err, errsz, "the harness failed its own requests", o->harness_name, "no prime()");
 	Py_DECREF(pr);
 	/* Children share the zygote's pages: freezing the collected heap keeps
 	 * the collector from touching (and copying) them in every child. */
