@@ -851,9 +851,11 @@ pid_t sbx_host_start(sbx *s, const char *const *roots, int in, int out,
 	s->nested = 1;
 	s->init = 0;		/* a pid of the zygote's view: not ours to kill */
 	s->sweep = s->swept = -1;
-	/* The host's own CPU limit covers its import and its supervision of
-	 * many children; each child gets the per-example limit. */
-	set_limits(s, s->lim.cpu_s * 6);
+	/* The host's own CPU time is its import (bounded by the zygote's wall
+	 * deadline) and then forking for many children (a few ms each for a
+	 * large package): its limit must not end a long run. Each child gets
+	 * the per-example limit. */
+	set_limits(s, s->lim.cpu_s * 360);
 	drop_privileges(s, roots);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &s->host_prog) < 0)
 		child_fail("seccomp");
