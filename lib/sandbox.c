@@ -1,5 +1,6 @@
 /* sandbox.c — namespaces, Landlock, seccomp, rlimits and supervision for
  * untrusted children. The design and what it does not cover: docs/SANDBOX.md. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -325,6 +326,20 @@ void sbx_env_reset(void) { env_reset(SBX_WORKDIR); }
  * namespace, then reaps orphans. Signals from inside the namespace cannot
  * kill it (it has no handlers), and when the zygote dies it dies, taking
  * every process of the namespace with it. */
+/* In init: does /proc show any process but pid 1? */
+static int others_left(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && strcmp(e->d_name, "1"))
+			n++;
+	if (d)
+		closedir(d);
+	return n > 0;
+}
+
 static void pid_init(int ready, int cmd, int ack)
 {
 	int ok = mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0;
@@ -346,9 +361,14 @@ static void pid_init(int ready, int cmd, int ack)
 		char c;
 		if (read(0, &c, 1) != 1)
 			_exit(0);
+		/* Answer once they are gone from /proc, not just signalled: a
+		 * zombie waiting for its reaping is still there. */
 		kill(-1, SIGKILL);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		for (int i = 0; ok && i < 2000 && others_left(); i++) {
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+			usleep(1000);
+		}
 		if (write(1, &c, 1) != 1)
 			_exit(0);
 	}
