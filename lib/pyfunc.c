@@ -2,10 +2,12 @@
 #include "pyfunc.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pyparse.h"
+#include "record.h"
 
 const char *const pyf_kind_name[] = { "function", "method", "staticmethod", "classmethod", "property", "async" };
 
@@ -63,21 +65,17 @@ static void k_init(void)
 
 /* --- small growable things ------------------------------------------------ */
 
-typedef struct { char *b; size_t n, cap; } sbuf;
+typedef sb sbuf;	/* strbuf.h's builder */
 
-static void sb_put(sbuf *o, const char *s, size_t n)
+static void sb_putc(sbuf *o, char c)
 {
-	if (o->n + n + 1 > o->cap) {
-		o->cap = (o->n + n + 1) * 2 + 64;
-		o->b = realloc(o->b, o->cap);
-		if (!o->b)
-			abort();
+	if (o->n + 2 > o->cap)
+		sb_put(o, &c, 1);
+	else {
+		o->b[o->n++] = c;
+		o->b[o->n] = 0;
 	}
-	memcpy(o->b + o->n, s, n);
-	o->n += n;
-	o->b[o->n] = 0;
 }
-static void sb_putc(sbuf *o, char c) { sb_put(o, &c, 1); }
 
 /* A set of byte strings (pointers into the source, not owned). */
 typedef struct { const char **k; uint32_t *l; size_t n, cap; } sset;
@@ -474,38 +472,61 @@ void pyf_free(pyf_file *f)
 
 /* Source text with line breaks (and the indentation after them) folded into
  * one space, for annotations, defaults, decorators and bases written over
- * several lines. Single-line text is returned as written. */
-static jv jv_flat(const char *s, size_t n)
+ * several lines, appended to o. Single-line text is kept as written. */
+static void flat_into(sbuf *o, const char *s, size_t n)
 {
-	if (!memchr(s, '\n', n))
-		return jv_string_sized(s, (int)n);
-	sbuf o = { 0 };
-	sb_put(&o, "", 0);
+	if (!memchr(s, '\n', n)) {
+		sb_put(o, s, n);
+		return;
+	}
+	size_t start = o->n;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\n')
 			i++;
 		if (s[i] == '\n' || s[i] == '\r') {
 			while (i + 1 < n && (s[i + 1] == ' ' || s[i + 1] == '\t' || s[i + 1] == '\n' || s[i + 1] == '\r'))
 				i++;
-			char prev = o.n ? o.b[o.n - 1] : '(';
+			char prev = o->n > start ? o->b[o->n - 1] : '(';
 			char next = i + 1 < n ? s[i + 1] : ')';
 			if (prev != '(' && prev != '[' && prev != '{' && prev != ' ' &&
 			    next != ')' && next != ']' && next != '}' && next != ',')
-				sb_putc(&o, ' ');
+				sb_putc(o, ' ');
 			continue;
 		}
-		sb_putc(&o, s[i]);
+		sb_putc(o, s[i]);
 	}
-	jv r = jv_string_sized(o.b, (int)o.n);
-	free(o.b);
-	return r;
 }
 
-static jv node_flat(TSNode n, const char *src)
+/* A node's flattened text as a JSON string. */
+static void json_flat(sbuf *o, TSNode n, const char *src)
 {
 	size_t l;
 	const char *t = py_text(n, src, &l);
-	return jv_flat(t, l);
+	if (!memchr(t, '\n', l)) {
+		pyf_put_string(o, t, l);
+		return;
+	}
+	sbuf x = { 0 };
+	sb_put(&x, "", 0);
+	flat_into(&x, t, l);
+	pyf_put_string(o, x.b, x.n);
+	free(x.b);
+}
+
+void pyf_put_string(sb *o, const char *s, size_t n)
+{
+	char *w = rec_put_string(sb_reserve(o, REC_STRING_MAX(n)), s, n);
+	o->n = (size_t)(w - o->b);
+	*w = 0;
+}
+
+static void json_str(sbuf *o, const char *s) { pyf_put_string(o, s, strlen(s)); }
+static void json_lit(sbuf *o, const char *s) { sb_put(o, s, strlen(s)); }
+static void json_int(sbuf *o, long v)
+{
+	char b[24];
+	int k = snprintf(b, sizeof b, "%ld", v);
+	sb_put(o, b, (size_t)k);
 }
 
 /* Text from byte a to b, every line after the first losing up to col
@@ -921,12 +942,7 @@ static void put_flat(sbuf *o, TSNode n, const char *src)
 {
 	size_t l;
 	const char *t = py_text(n, src, &l);
-	if (memchr(t, '\n', l) || memchr(t, '\\', l)) {
-		jv x = jv_flat(t, l);
-		sb_put(o, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
-		jv_free(x);
-	} else
-		sb_put(o, t, l);
+	flat_into(o, t, l);
 }
 
 static void import_entries(pyf_file *f, TSNode st)
@@ -1057,11 +1073,14 @@ static TSNode docstring_stmt(TSNode body, TSNode *str)
 	return (TSNode){ 0 };
 }
 
-static jv signature(pyf_file *f, TSNode def)
+static void signature(sbuf *o, pyf_file *f, TSNode def)
 {
 	static const char *const kinds[] = { "positional-only", "positional-or-keyword",
 		"var-positional", "keyword-only", "var-keyword" };
-	jv params = jv_array();
+	/* gathered first: a "/" turns the parameters before it positional-only */
+	typedef struct { TSNode name, ann, def; int kind; } param;
+	param buf[64], *ps_ = buf;
+	size_t np = 0, cap = 64;
 	TSNode ps = ts_node_child_by_field_id(def, K.f_parameters);
 	int state = 1;	/* positional-or-keyword until * or *args */
 	uint32_t nc = ts_node_is_null(ps) ? 0 : ts_node_named_child_count(ps);
@@ -1075,16 +1094,9 @@ static jv signature(pyf_file *f, TSNode def)
 			continue;
 		}
 		if (s == K.pos_sep) {	/* everything so far was positional-only */
-			jv np = jv_array();
-			jv_array_foreach(params, k, x) {
-				jv kk = jv_object_get(jv_copy(x), jv_string("kind"));
-				if (!strcmp(jv_string_value(kk), kinds[1]))
-					x = jv_object_set(x, jv_string("kind"), jv_string(kinds[0]));
-				jv_free(kk);
-				np = jv_array_append(np, x);
-			}
-			jv_free(params);
-			params = np;
+			for (size_t k = 0; k < np; k++)
+				if (ps_[k].kind == 1)
+					ps_[k].kind = 0;
 			continue;
 		}
 		if (s == K.ident)
@@ -1113,18 +1125,45 @@ static jv signature(pyf_file *f, TSNode def)
 		}
 		if (ts_node_is_null(name))
 			continue;
-		jv o = jv_object();
-		o = jv_object_set(o, jv_string("name"), node_flat(name, f->src));
-		o = jv_object_set(o, jv_string("annotation"), ts_node_is_null(ann) ? jv_null() : node_flat(ann, f->src));
-		o = jv_object_set(o, jv_string("default"), ts_node_is_null(def_) ? jv_null() : node_flat(def_, f->src));
-		o = jv_object_set(o, jv_string("kind"), jv_string(kinds[kind]));
-		params = jv_array_append(params, o);
+		if (np == cap) {
+			cap *= 2;
+			param *g = malloc(cap * sizeof *g);
+			if (!g)
+				abort();
+			memcpy(g, ps_, np * sizeof *g);
+			if (ps_ != buf)
+				free(ps_);
+			ps_ = g;
+		}
+		ps_[np++] = (param){ name, ann, def_, kind };
 	}
+	json_lit(o, "{\"parameters\":[");
+	for (size_t k = 0; k < np; k++) {
+		json_lit(o, k ? ",{\"name\":" : "{\"name\":");
+		json_flat(o, ps_[k].name, f->src);
+		json_lit(o, ",\"annotation\":");
+		if (ts_node_is_null(ps_[k].ann))
+			json_lit(o, "null");
+		else
+			json_flat(o, ps_[k].ann, f->src);
+		json_lit(o, ",\"default\":");
+		if (ts_node_is_null(ps_[k].def))
+			json_lit(o, "null");
+		else
+			json_flat(o, ps_[k].def, f->src);
+		json_lit(o, ",\"kind\":\"");
+		json_lit(o, kinds[ps_[k].kind]);
+		json_lit(o, "\"}");
+	}
+	if (ps_ != buf)
+		free(ps_);
 	TSNode ret = ts_node_child_by_field_id(def, K.f_return_type);
-	jv sig = jv_object();
-	sig = jv_object_set(sig, jv_string("parameters"), params);
-	sig = jv_object_set(sig, jv_string("returns"), ts_node_is_null(ret) ? jv_null() : node_flat(ret, f->src));
-	return sig;
+	json_lit(o, "],\"returns\":");
+	if (ts_node_is_null(ret))
+		json_lit(o, "null");
+	else
+		json_flat(o, ret, f->src);
+	sb_putc(o, '}');
 }
 
 /* One cursor walk over the def: names used and bound, yield. */
@@ -1244,7 +1283,7 @@ static int is_global(pyf_file *f, const func *fn, const char *k, size_t l)
 	return 1;
 }
 
-static jv globals_of(pyf_file *f, const func *fn)
+static void globals_of(sbuf *o, pyf_file *f, const func *fn)
 {
 	size_t n = 0;
 	char **v = malloc((f->uses.n + 1) * sizeof *v);
@@ -1256,70 +1295,86 @@ static jv globals_of(pyf_file *f, const func *fn)
 			v[n++] = strndup(k, f->uses.l[i]);
 	}
 	qsort(v, n, sizeof *v, cmp_str);
-	jv a = jv_array();
+	sb_putc(o, '[');
 	for (size_t i = 0; i < n; i++) {
-		a = jv_array_append(a, jv_string(v[i]));
+		if (i)
+			sb_putc(o, ',');
+		json_str(o, v[i]);
 		free(v[i]);
 	}
+	sb_putc(o, ']');
 	free(v);
-	return a;
 }
 
 /* The imports that bind a name the function uses (the first binding of
  * each), plus __future__ and star imports, in file order. */
-static jv imports_of(pyf_file *f, const func *fn)
+static void imports_of(sbuf *o, pyf_file *f, const func *fn)
 {
 	build_imports(f);
-	jv a = jv_array();
+	sb_putc(o, '[');
 	sset done = { 0 };
+	int first = 1;
 	for (int i = 0; i < f->nimps; i++) {
 		imp *m = &f->imps[i];
 		if (!m->always && (!is_global(f, fn, m->name, m->nlen) || ss_has(&done, m->name, m->nlen)))
 			continue;
 		if (!m->always)
 			ss_add(&done, m->name, m->nlen);
-		a = jv_array_append(a, jv_string(m->line));
+		if (!first)
+			sb_putc(o, ',');
+		first = 0;
+		json_str(o, m->line);
 	}
+	sb_putc(o, ']');
 	ss_free(&done);
-	return a;
 }
 
-jv pyf_record(pyf_file *f, int i, jv r)
+int pyf_record_json(pyf_file *f, int i, sb *o, sb *code)
 {
 	func *fn = &f->fn[i];
 	const char *src = f->src;
 	TSNode def = fn->def;
 	uint32_t a = ts_node_start_byte(def), b = fn->end;
 	uint32_t col = ts_node_start_point(def).column;
-	r = jv_object_set(r, jv_string("qualname"), jv_string(fn->qualname));
-	r = jv_object_set(r, jv_string("name"), jv_string(fn->info.name));
-	r = jv_object_set(r, jv_string("kind"), jv_string(pyf_kind_name[fn->info.kind]));
-	r = jv_object_set(r, jv_string("is_async"), jv_bool(fn->info.is_async));
+	json_lit(o, ",\"qualname\":");
+	json_str(o, fn->qualname);
+	json_lit(o, ",\"name\":");
+	json_str(o, fn->info.name);
+	json_lit(o, ",\"kind\":\"");
+	json_lit(o, pyf_kind_name[fn->info.kind]);
+	json_lit(o, fn->info.is_async ? "\",\"is_async\":true" : "\",\"is_async\":false");
 
 	ss_clear(&f->uses);
 	ss_clear(&f->binds);
 	ss_clear(&f->globs);
 	int gen = walk_def(f, def);
-	r = jv_object_set(r, jv_string("is_generator"), jv_bool(gen));
-	r = jv_object_set(r, jv_string("lineno"), jv_number(fn->info.lineno));
-	r = jv_object_set(r, jv_string("end_lineno"), jv_number(fn->info.end_lineno));
+	json_lit(o, gen ? ",\"is_generator\":true,\"lineno\":" : ",\"is_generator\":false,\"lineno\":");
+	json_int(o, fn->info.lineno);
+	json_lit(o, ",\"end_lineno\":");
+	json_int(o, fn->info.end_lineno);
 
-	sbuf code = { 0 };
-	sb_put(&code, "", 0);
-	dedent_into(&code, src, a, b, col);
-	sb_putc(&code, '\n');
-	r = jv_object_set(r, jv_string("code"), jv_string_sized(code.b, (int)code.n));
+	code->n = 0;
+	sb_put(code, "", 0);
+	dedent_into(code, src, a, b, col);
+	sb_putc(code, '\n');
+	json_lit(o, ",\"code\":");
+	pyf_put_string(o, code->b, code->n);
 
-	jv decs = jv_array();
+	json_lit(o, ",\"decorators\":[");
 	if (!ts_node_eq(fn->outer, def)) {
 		uint32_t nc = ts_node_named_child_count(fn->outer);
+		int first = 1;
 		for (uint32_t k = 0; k < nc; k++) {
 			TSNode d = ts_node_named_child(fn->outer, k);
-			if (ts_node_symbol(d) == K.decorator && ts_node_named_child_count(d) > 0)
-				decs = jv_array_append(decs, node_flat(ts_node_named_child(d, 0), src));
+			if (ts_node_symbol(d) == K.decorator && ts_node_named_child_count(d) > 0) {
+				if (!first)
+					sb_putc(o, ',');
+				first = 0;
+				json_flat(o, ts_node_named_child(d, 0), src);
+			}
 		}
 	}
-	r = jv_object_set(r, jv_string("decorators"), decs);
+	sb_putc(o, ']');
 
 	/* docstring and body */
 	TSNode body = ts_node_child_by_field_id(def, K.f_body);
@@ -1334,12 +1389,13 @@ jv pyf_record(pyf_file *f, int i, jv r)
 				ds = (TSNode){ 0 };
 		}
 	}
+	json_lit(o, ",\"docstring\":");
 	if (raw) {
 		char *clean = pyf_cleandoc(raw, rawlen);
-		r = jv_object_set(r, jv_string("docstring"), jv_string(clean));
+		json_str(o, clean);
 		free(clean);
 	} else
-		r = jv_object_set(r, jv_string("docstring"), jv_null());
+		json_lit(o, "null");
 	/* body: the lines after the docstring statement, dedented like code */
 	sbuf bd = { 0 };
 	sb_put(&bd, "", 0);
@@ -1389,39 +1445,66 @@ jv pyf_record(pyf_file *f, int i, jv r)
 			sb_putc(&bd, '\n');
 		}
 	}
-	r = jv_object_set(r, jv_string("body"), jv_string_sized(bd.b, (int)bd.n));
+	json_lit(o, ",\"body\":");
+	pyf_put_string(o, bd.b, bd.n);
 	free(bd.b);
 
-	r = jv_object_set(r, jv_string("signature"), signature(f, def));
+	json_lit(o, ",\"signature\":");
+	signature(o, f, def);
 
+	json_lit(o, ",\"class\":");
 	if (!ts_node_is_null(fn->cls)) {
-		jv c = jv_object();
 		TSNode cn = ts_node_child_by_field_id(fn->cls, K.f_name);
-		c = jv_object_set(c, jv_string("name"), node_flat(cn, src));
+		json_lit(o, "{\"name\":");
+		json_flat(o, cn, src);
 		size_t ql = strlen(fn->qualname) - strlen(fn->info.name) - 1;
-		c = jv_object_set(c, jv_string("qualname"), jv_string_sized(fn->qualname, (int)ql));
-		jv bases = jv_array();
+		json_lit(o, ",\"qualname\":");
+		pyf_put_string(o, fn->qualname, ql);
+		json_lit(o, ",\"bases\":[");
 		TSNode sup = ts_node_child_by_field_id(fn->cls, K.f_superclasses);
 		uint32_t nc = ts_node_is_null(sup) ? 0 : ts_node_named_child_count(sup);
+		int first = 1;
 		for (uint32_t k = 0; k < nc; k++) {
 			TSNode x = ts_node_named_child(sup, k);
 			if (ts_node_symbol(x) != K.kwarg && ts_node_symbol(x) != K.comment &&
-			    ts_node_symbol(x) != K.dict_splat)
-				bases = jv_array_append(bases, node_flat(x, src));
+			    ts_node_symbol(x) != K.dict_splat) {
+				if (!first)
+					sb_putc(o, ',');
+				first = 0;
+				json_flat(o, x, src);
+			}
 		}
-		c = jv_object_set(c, jv_string("bases"), bases);
-		r = jv_object_set(r, jv_string("class"), c);
+		json_lit(o, "]}");
 	} else
-		r = jv_object_set(r, jv_string("class"), jv_null());
+		json_lit(o, "null");
 
-	r = jv_object_set(r, jv_string("imports"), imports_of(f, fn));
-	r = jv_object_set(r, jv_string("globals"), globals_of(f, fn));
-	if (raw) {
-		r = jv_object_set(r, jv_string("doctests"),
-				  memmem(raw, rawlen, ">>>", 3) ? pyf_doctests(raw, rawlen, py_line(str)) : jv_array());
-		free(raw);
+	json_lit(o, ",\"imports\":");
+	imports_of(o, f, fn);
+	json_lit(o, ",\"globals\":");
+	globals_of(o, f, fn);
+	json_lit(o, ",\"doctests\":");
+	int ndoc = 0;
+	if (raw && memmem(raw, rawlen, ">>>", 3)) {
+		jv d = pyf_doctests(raw, rawlen, py_line(str));
+		ndoc = jv_array_length(jv_copy(d));
+		size_t dl;
+		char *ds_ = rec_dump(d, &dl);
+		sb_put(o, ds_, dl);
+		free(ds_);
 	} else
-		r = jv_object_set(r, jv_string("doctests"), jv_array());
+		json_lit(o, "[]");
+	free(raw);
+	return ndoc;
+}
+
+jv pyf_record(pyf_file *f, int i, jv r)
+{
+	sb o = { 0 }, code = { 0 };
+	sb_put(&o, "{\"_\":0", 6);
+	pyf_record_json(f, i, &o, &code);
+	sb_putc(&o, '}');
+	jv v = jv_parse_sized(o.b, (int)o.n);
+	free(o.b);
 	free(code.b);
-	return r;
+	return jv_object_merge(r, jv_object_delete(v, jv_string("_")));
 }

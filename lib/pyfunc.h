@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <jv.h>
 #include <tree_sitter/api.h>
+#include "strbuf.h"
 
 enum pyf_kind { PYF_FUNCTION, PYF_METHOD, PYF_STATICMETHOD, PYF_CLASSMETHOD, PYF_PROPERTY, PYF_ASYNC };
 extern const char *const pyf_kind_name[];
@@ -48,6 +49,13 @@ TSTree *pyf_tree(const pyf_file *f);
  * qualname, name, kind, is_async, is_generator, lineno, end_lineno, code,
  * decorators, docstring, body, signature, class, imports, globals, doctests. */
 jv pyf_record(pyf_file *f, int i, jv r);
+/* The same fields written straight as JSON members (",\"qualname\":...", in
+ * the same order, the bytes rec_write would write), appended to o: the
+ * extractor builds records without jv. code gets the "code" text (for
+ * dedup). Returns the number of doctests. */
+int pyf_record_json(pyf_file *f, int i, sb *o, sb *code);
+/* A JSON string (rec_put_string) appended to o. */
+void pyf_put_string(sb *o, const char *s, size_t n);
 void pyf_free(pyf_file *f);
 
 /* All module-level imports, one line per name bound ("import a.b", "from a import b as c").

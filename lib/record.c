@@ -379,6 +379,43 @@ static void ob_value(outbuf *o, jv v)	/* does not consume v */
 	}
 }
 
+char *rec_put_string(char *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	jv bad = jv_invalid();
+	if (!utf8_valid(s, n)) {	/* jv's replacement characters, then the same escaping */
+		bad = jv_string_sized(s, (int)n);
+		s = jv_string_value(bad);
+		n = (size_t)jv_string_length_bytes(jv_copy(bad));
+	}
+	*w++ = '"';
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		memcpy(w, s + run, i - run);
+		w += i - run;
+		run = i + 1;
+		*w++ = '\\';
+		switch (c) {
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\t': *w++ = 't'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		default: memcpy(w, "u00", 3); w[3] = hex[c >> 4]; w[4] = hex[c & 15]; w += 5;
+		}
+	}
+	memcpy(w, s + run, n - run);
+	w += n - run;
+	*w++ = '"';
+	jv_free(bad);
+	return w;
+}
+
 char *rec_dump(jv rec, size_t *len)
 {
 	outbuf o = { 0 };
