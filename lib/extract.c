@@ -12,6 +12,7 @@
 #include "pyparse.h"
 #include "record.h"
 #include "testlink.h"
+#include "tsalloc.h"
 
 typedef struct {
 	gw_file file;
@@ -31,7 +32,7 @@ typedef struct {
 struct extractor {
 	ex_opts o;
 	int sign;		/* dedup or exclude: sign every record */
-	TSParser *parser;	/* the calling thread's */
+	TSParser *parser;	/* only to check the grammar at start */
 	dd_index *seen, *excl;
 	ex_stats st;
 
@@ -103,15 +104,21 @@ static void add_off(task *t, size_t *cap)
 	}
 }
 
-static void process(extractor *x, TSParser *p, task *t)
+static void process(extractor *x, task *t)
 {
 	const ex_opts *o = &x->o;
 	t->file.len = universal_newlines(t->file.data, t->file.len);
 	size_t offcap = 0;
 	add_off(t, &offcap);
 	t->off[0] = 0;
-	pyf_file *f = pyf_scan(p, t->file.data, t->file.len);
+	/* one parser per file, so that all of its memory is the file's arena */
+	char err[256];
+	tsa_begin();
+	TSParser *p = py_parser_new(err, sizeof err);
+	pyf_file *f = p ? pyf_scan(p, t->file.data, t->file.len) : NULL;
 	if (!f) {
+		ts_parser_delete(p);
+		tsa_end();
 		t->file_error = 1;
 		free(t->file.data);
 		t->file.data = NULL;
@@ -181,6 +188,8 @@ static void process(extractor *x, TSParser *p, task *t)
 	free(code.b);
 	free(module);
 	pyf_free(f);
+	ts_parser_delete(p);
+	tsa_end();
 	free(t->file.data);
 	t->file.data = NULL;
 }
@@ -224,10 +233,10 @@ static void link_tests(extractor *x, task *t)
 
 /* --- the pool -------------------------------------------------------------------- */
 
-static void run_task(extractor *x, TSParser *p, task *t, int pass)
+static void run_task(extractor *x, task *t, int pass)
 {
 	if (pass == 0)
-		process(x, p, t);
+		process(x, t);
 	else
 		link_tests(x, t);
 }
@@ -252,8 +261,6 @@ static void finished(extractor *x)
 static void *worker(void *arg)
 {
 	extractor *x = arg;
-	char err[256];
-	TSParser *p = py_parser_new(err, sizeof err);	/* the grammar loaded once already */
 	pthread_mutex_lock(&x->mu);
 	for (;;) {
 		task *t;
@@ -263,12 +270,12 @@ static void *worker(void *arg)
 			break;
 		int pass = x->pass;
 		pthread_mutex_unlock(&x->mu);
-		run_task(x, p, t, pass);
+		run_task(x, t, pass);
 		pthread_mutex_lock(&x->mu);
 		finished(x);
 	}
 	pthread_mutex_unlock(&x->mu);
-	ts_parser_delete(p);
+	tsa_release();
 	return NULL;
 }
 
@@ -295,7 +302,7 @@ static void queue_file(extractor *x, const gw_file *f)
 	while (x->ntasks - x->next > (size_t)x->nth * EX_QUEUE_DEPTH || x->queued_bytes > EX_QUEUE_BYTES) {
 		task *c = claim(x);
 		pthread_mutex_unlock(&x->mu);
-		run_task(x, x->parser, c, 0);
+		run_task(x, c, 0);
 		pthread_mutex_lock(&x->mu);
 		finished(x);
 	}
@@ -310,7 +317,7 @@ static void finish_pass(extractor *x)
 	while ((t = claim(x))) {
 		int pass = x->pass;
 		pthread_mutex_unlock(&x->mu);
-		run_task(x, x->parser, t, pass);
+		run_task(x, t, pass);
 		pthread_mutex_lock(&x->mu);
 		finished(x);
 	}
@@ -367,7 +374,8 @@ extractor *ex_new(const ex_opts *o, char *err, size_t errsz)
 	if (!x)
 		abort();
 	x->o = *o;
-	x->parser = py_parser_new(err, errsz);
+	tsa_install();
+	x->parser = py_parser_new(err, errsz);	/* is the grammar's ABI accepted? */
 	if (!x->parser) {
 		free(x);
 		return NULL;
@@ -565,5 +573,6 @@ void ex_free(extractor *x)
 	dd_free(x->seen);
 	dd_free(x->excl);
 	ts_parser_delete(x->parser);
+	tsa_release();
 	free(x);
 }

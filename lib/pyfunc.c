@@ -23,7 +23,7 @@ static struct {
 		try_stmt, finally_, except_group, match_stmt, case_clause, named_expr, subscript,
 		with_clause, with_item, list_splat, dict_splat, error, print_stmt, exec_stmt, chevron;
 	TSFieldId f_name, f_parameters, f_body, f_return_type, f_definition, f_superclasses,
-		f_type, f_value, f_alias, f_module_name, f_attribute, f_left;
+		f_type, f_value, f_alias, f_module_name, f_attribute, f_left, f_right;
 } K;
 static pthread_once_t k_once = PTHREAD_ONCE_INIT;
 
@@ -58,7 +58,7 @@ static void k_init(void)
 	F(f_name, "name"); F(f_parameters, "parameters"); F(f_body, "body");
 	F(f_return_type, "return_type"); F(f_definition, "definition"); F(f_superclasses, "superclasses");
 	F(f_type, "type"); F(f_value, "value"); F(f_alias, "alias"); F(f_module_name, "module_name");
-	F(f_attribute, "attribute"); F(f_left, "left");
+	F(f_attribute, "attribute"); F(f_left, "left"); F(f_right, "right");
 #undef S
 #undef F
 }
@@ -143,6 +143,36 @@ static void ss_clear(sset *s)
 	}
 }
 static void ss_free(sset *s) { free(s->k); free(s->l); memset(s, 0, sizeof *s); }
+
+/* --- tree helpers ------------------------------------------------------------ */
+
+/* Named children through a cursor: ts_node_named_child(n, i) starts again
+ * from the first child every time, so a loop over it is quadratic in a long
+ * block or module.
+ *	kids k;
+ *	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) ...
+ *	kid_done(&k); */
+typedef struct { TSTreeCursor c; int more; } kids;
+
+static TSNode kid_next(kids *k)
+{
+	while (k->more) {
+		TSNode c = ts_tree_cursor_current_node(&k->c);
+		k->more = ts_tree_cursor_goto_next_sibling(&k->c);
+		if (ts_node_is_named(c))
+			return c;
+	}
+	return (TSNode){ 0 };
+}
+
+static TSNode kid_first(kids *k, TSNode n)
+{
+	k->c = ts_tree_cursor_new(n);
+	k->more = ts_tree_cursor_goto_first_child(&k->c);
+	return kid_next(k);
+}
+
+static void kid_done(kids *k) { ts_tree_cursor_delete(&k->c); }
 
 /* --- the file --------------------------------------------------------------- */
 
@@ -387,7 +417,7 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 			if (!ts_node_is_null(a) && (ts_node_symbol(a) == K.assignment || ts_node_symbol(a) == K.augassign)) {
 				for (;;) {	/* a = b = 1 nests assignments on the right */
 					bind_target(f, ts_node_child_by_field_id(a, K.f_left));
-					TSNode r = ts_node_child_by_field_id(a, ts_language_field_id_for_name(tree_sitter_python(), "right", 5));
+					TSNode r = ts_node_child_by_field_id(a, K.f_right);
 					if (ts_node_is_null(r) || ts_node_symbol(r) != K.assignment)
 						break;
 					a = r;
@@ -419,9 +449,8 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 	if (s != K.module && !is_container(s))
 		return;
 	int err = in_error || s == K.error;
-	uint32_t nc = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < nc; i++) {
-		TSNode c = ts_node_named_child(n, i);
+	kids k;
+	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) {
 		if (s == K.decorated) {
 			TSSymbol cs = ts_node_symbol(c);
 			if (cs == K.fn || cs == K.cls)
@@ -430,6 +459,7 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		}
 		scan(f, c, st, depth, err, (TSNode){ 0 });
 	}
+	kid_done(&k);
 }
 
 pyf_file *pyf_scan(TSParser *p, const char *src, size_t len)
@@ -1003,9 +1033,10 @@ static void collect_imports(pyf_file *f, TSNode n)
 		return;
 	if (s != K.module && !is_container(s))
 		return;
-	uint32_t nc = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < nc; i++)
-		collect_imports(f, ts_node_named_child(n, i));
+	kids k;
+	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k))
+		collect_imports(f, c);
+	kid_done(&k);
 }
 
 static void build_imports(pyf_file *f)

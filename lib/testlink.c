@@ -58,6 +58,36 @@ static int is_clause(TSSymbol s)
 	       s == S.match_stmt || s == S.case_clause || s == S.error;
 }
 
+/* --- tree helpers ------------------------------------------------------------ */
+
+/* Named children through a cursor: ts_node_named_child(n, i) starts again
+ * from the first child every time, so a loop over it is quadratic in a long
+ * block or module.
+ *	kids k;
+ *	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) ...
+ *	kid_done(&k); */
+typedef struct { TSTreeCursor c; int more; } kids;
+
+static TSNode kid_next(kids *k)
+{
+	while (k->more) {
+		TSNode c = ts_tree_cursor_current_node(&k->c);
+		k->more = ts_tree_cursor_goto_next_sibling(&k->c);
+		if (ts_node_is_named(c))
+			return c;
+	}
+	return (TSNode){ 0 };
+}
+
+static TSNode kid_first(kids *k, TSNode n)
+{
+	k->c = ts_tree_cursor_new(n);
+	k->more = ts_tree_cursor_goto_first_child(&k->c);
+	return kid_next(k);
+}
+
+static void kid_done(kids *k) { ts_tree_cursor_delete(&k->c); }
+
 /* --- one file ------------------------------------------------------------------ */
 
 typedef struct {
@@ -175,9 +205,10 @@ static void collect_imports(scanctx *c, TSNode n, int depth)
 	if (!ts_node_is_named(n) || !(s == S.module || s == S.block || s == S.decorated ||
 				       is_clause(s)))
 		return;
-	uint32_t nc = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < nc; i++)
-		collect_imports(c, ts_node_named_child(n, i), depth + 1);
+	kids k;
+	for (TSNode x = kid_first(&k, n); !ts_node_is_null(x); x = kid_next(&k))
+		collect_imports(c, x, depth + 1);
+	kid_done(&k);
 }
 
 /* Resolve a dotted chain through the imports; add it and its prefixes. */
@@ -393,9 +424,9 @@ tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 		mod[0] = 0;
 	c.pkg = mod;
 	collect_imports(&c, root, 0);
-	uint32_t nc = ts_node_named_child_count(root);
-	for (uint32_t i = 0; i < nc; i++) {
-		TSNode n = undecorate(ts_node_named_child(root, i));
+	kids top;
+	for (TSNode tn = kid_first(&top, root); !ts_node_is_null(tn); tn = kid_next(&top)) {
+		TSNode n = undecorate(tn);
 		TSSymbol s = ts_node_symbol(n);
 		char *id;
 		if (s == S.fn && is_test_name(n, src)) {
@@ -408,9 +439,10 @@ tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 		} else if (s == S.cls) {
 			TSNode body = ts_node_child_by_field_id(n, S.f_body);
 			char *cname = text(ts_node_child_by_field_id(n, S.f_name), src);
-			uint32_t bc = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
-			for (uint32_t k = 0; k < bc; k++) {
-				TSNode m = undecorate(ts_node_named_child(body, k));
+			kids k;
+			for (TSNode bn = ts_node_is_null(body) ? body : kid_first(&k, body); !ts_node_is_null(bn);
+			     bn = kid_next(&k)) {
+				TSNode m = undecorate(bn);
 				if (ts_node_symbol(m) != S.fn || !is_test_name(m, src))
 					continue;
 				char *name = text(ts_node_child_by_field_id(m, S.f_name), src);
@@ -420,9 +452,12 @@ tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 				free(id);
 				free(name);
 			}
+			if (!ts_node_is_null(body))
+				kid_done(&k);
 			free(cname);
 		}
 	}
+	kid_done(&top);
 	jv_free(c.map);
 	jv_free(c.stars);
 	free(mod);
