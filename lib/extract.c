@@ -94,6 +94,40 @@ static size_t universal_newlines(char *s, size_t n)
 	return (size_t)(w - s);
 }
 
+/* The names test linking needs of the functions walked, by def (their start
+ * byte), in file order. */
+typedef struct {
+	struct { unsigned byte; tl_names *nm; } *v;
+	size_t n, cap;
+} names_by_def;
+
+static void nd_add(names_by_def *nd, unsigned byte, tl_names *nm)
+{
+	if (nd->n == nd->cap) {
+		nd->cap = nd->cap ? nd->cap * 2 : 16;
+		nd->v = realloc(nd->v, nd->cap * sizeof *nd->v);
+		if (!nd->v)
+			abort();
+	}
+	nd->v[nd->n].byte = byte;
+	nd->v[nd->n++].nm = nm;
+}
+
+static const tl_names *nd_get(void *ctx, TSNode def)
+{
+	const names_by_def *nd = ctx;
+	unsigned b = ts_node_start_byte(def);
+	size_t lo = 0, hi = nd->n;	/* sorted: functions come in file order */
+	while (lo < hi) {
+		size_t m = (lo + hi) / 2;
+		if (nd->v[m].byte < b)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < nd->n && nd->v[lo].byte == b ? nd->v[lo].nm : NULL;
+}
+
 static void add_off(task *t, size_t *cap)
 {
 	if ((size_t)t->nrec + 2 > *cap) {
@@ -126,8 +160,7 @@ static void process(extractor *x, task *t)
 	}
 	t->file_error = pyf_root_has_error(f);
 	t->is_test = tl_is_test_path(t->file.path);
-	if (t->is_test)
-		t->tl = tl_scan_file(t->file.path, pyf_tree(f), t->file.data);
+	names_by_def nd = { 0 };
 	char *module = pyf_module_name(t->file.path);
 	int n = pyf_count(f);
 	if (x->sign)
@@ -170,7 +203,13 @@ static void process(extractor *x, task *t)
 		pyf_put_string(&t->out, id, strlen(id));
 		sb_put(&t->out, x->repo_json.b, x->repo_json.n);
 		sb_put(&t->out, file.b, file.n);
-		int ndoctests = pyf_record_json(f, i, &t->out, &code);
+		/* in a test file, what a test function uses is gathered in the same walk */
+		tl_names *nm = NULL;
+		if (t->is_test && !in->nested && !strncmp(in->name, "test", 4)) {
+			nm = tl_names_new();
+			nd_add(&nd, in->def_byte, nm);
+		}
+		int ndoctests = pyf_record_json(f, i, &t->out, &code, nm);
 		if (o->require_doctest && !ndoctests) {
 			t->out.n = start;
 			t->filtered++;
@@ -184,6 +223,11 @@ static void process(extractor *x, task *t)
 		add_off(t, &offcap);
 		t->off[++t->nrec] = t->out.n;
 	}
+	if (t->is_test)
+		t->tl = tl_scan_file_with(t->file.path, pyf_tree(f), t->file.data, nd_get, &nd);
+	for (size_t i = 0; i < nd.n; i++)
+		tl_names_free(nd.v[i].nm);
+	free(nd.v);
 	free(file.b);
 	free(code.b);
 	free(module);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "pyparse.h"
 #include "record.h"
+#include "testlink.h"
 
 const char *const pyf_kind_name[] = { "function", "method", "staticmethod", "classmethod", "property", "async" };
 
@@ -264,6 +265,7 @@ static void add_func(pyf_file *f, TSNode def, TSNode outer, const scope *st, int
 	const char *ns = py_text(name, f->src, &nlen);
 	fn->def = def;
 	fn->outer = outer;
+	fn->info.def_byte = ts_node_start_byte(def);
 	fn->qualname = make_qualname(st, depth, ns, nlen);
 	fn->info.qualname = fn->qualname;
 	fn->info.name = fn->qualname + strlen(fn->qualname) - nlen;
@@ -1200,8 +1202,9 @@ static void signature(sbuf *o, pyf_file *f, TSNode def)
 /* One cursor walk over the def: names used and bound, yield. */
 enum { M_USE, M_BIND, M_PARAM, M_GLOBAL, M_IMPORT };
 
-static int walk_def(pyf_file *f, TSNode def)
+static int walk_def(pyf_file *f, TSNode def, tl_names *nm)
 {
+	int quiet = 0;	/* names: the depth of a node whose subtree tl_names_visit took whole */
 	static __thread struct { TSSymbol sym; uint8_t mode; uint8_t scope; } st[512];
 	TSTreeCursor c = ts_tree_cursor_new(def);
 	int d = 0, gen = 0, skip = 0;
@@ -1223,8 +1226,9 @@ static int walk_def(pyf_file *f, TSNode def)
 				d--;
 			}
 		}
-		skip = 0;
 		TSNode n = ts_tree_cursor_current_node(&c);
+		/* a leaf: do not even try to descend (the cursor's attempt is not cheap) */
+		skip = ts_node_child_count(n) == 0;
 		TSSymbol s = ts_node_symbol(n);
 		TSSymbol ps = st[d - 1].sym;
 		uint8_t mode = st[d - 1].mode, scope = st[d - 1].scope;
@@ -1233,6 +1237,12 @@ static int walk_def(pyf_file *f, TSNode def)
 			st[d].mode = mode;
 			st[d].scope = scope;
 			continue;
+		}
+		if (nm) {
+			if (quiet && d <= quiet)
+				quiet = 0;
+			if (!quiet && d <= TL_MAX_DEPTH && tl_names_visit(nm, n, s, src))
+				quiet = d;
 		}
 		/* the field name is slow to get: only where it decides something */
 		TSFieldId fid = 0;
@@ -1360,7 +1370,7 @@ static void imports_of(sbuf *o, pyf_file *f, const func *fn)
 	ss_free(&done);
 }
 
-int pyf_record_json(pyf_file *f, int i, sb *o, sb *code)
+int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, tl_names *names)
 {
 	func *fn = &f->fn[i];
 	const char *src = f->src;
@@ -1378,7 +1388,7 @@ int pyf_record_json(pyf_file *f, int i, sb *o, sb *code)
 	ss_clear(&f->uses);
 	ss_clear(&f->binds);
 	ss_clear(&f->globs);
-	int gen = walk_def(f, def);
+	int gen = walk_def(f, def, names);
 	json_lit(o, gen ? ",\"is_generator\":true,\"lineno\":" : ",\"is_generator\":false,\"lineno\":");
 	json_int(o, fn->info.lineno);
 	json_lit(o, ",\"end_lineno\":");
@@ -1532,7 +1542,7 @@ jv pyf_record(pyf_file *f, int i, jv r)
 {
 	sb o = { 0 }, code = { 0 };
 	sb_put(&o, "{\"_\":0", 6);
-	pyf_record_json(f, i, &o, &code);
+	pyf_record_json(f, i, &o, &code, NULL);
 	sb_putc(&o, '}');
 	jv v = jv_parse_sized(o.b, (int)o.n);
 	free(o.b);

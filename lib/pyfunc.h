@@ -33,6 +33,7 @@ typedef struct pyf_info {
 	int has_docstring;
 	int lineno, end_lineno;	/* of the def line (decorators excluded), as ast */
 	int lines;		/* end_lineno - lineno + 1 */
+	unsigned def_byte;	/* where the def starts (decorators excluded) */
 } pyf_info;
 
 typedef struct pyf_file pyf_file;
@@ -52,8 +53,11 @@ jv pyf_record(pyf_file *f, int i, jv r);
 /* The same fields written straight as JSON members (",\"qualname\":...", in
  * the same order, the bytes rec_write would write), appended to o: the
  * extractor builds records without jv. code gets the "code" text (for
- * dedup). Returns the number of doctests. */
-int pyf_record_json(pyf_file *f, int i, sb *o, sb *code);
+ * dedup). With names, the walk over the def also gathers what test linking
+ * needs of it (testlink.h), so that a test function is walked once.
+ * Returns the number of doctests. */
+struct tl_names;
+int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, struct tl_names *names);
 /* A JSON string (rec_put_string) appended to o. */
 void pyf_put_string(sb *o, const char *s, size_t n);
 void pyf_free(pyf_file *f);

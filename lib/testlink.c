@@ -105,6 +105,8 @@ typedef struct {
 	char *pkg;		/* package of the file, for relative imports */
 	jv map;			/* local name -> dotted */
 	jv stars;		/* modules imported with * */
+	tl_names_fn get;	/* names gathered by the caller's walk, if any */
+	void *get_ctx;
 } scanctx;
 
 static char *text(TSNode n, const char *src)
@@ -303,42 +305,70 @@ static int chain_ok_n(const char *s, size_t n)
 	return 1;
 }
 
-/* The names a test function uses: each distinct chain is resolved once. */
-static void scan_test(scanctx *c, tl_test *t, TSNode def)
+/* --- the names a test function uses ------------------------------------------ */
+
+struct tl_names {
+	strset chains, attrs;	/* byte strings into the source */
+};
+
+tl_names *tl_names_new(void)
 {
-	strset chains = { 0 }, attrs = { 0 };
+	pthread_once(&s_once, s_init);
+	tl_names *nm = calloc(1, sizeof *nm);
+	if (!nm)
+		abort();
+	return nm;
+}
+
+void tl_names_free(tl_names *nm)
+{
+	if (!nm)
+		return;
+	strset_free(&nm->chains);
+	strset_free(&nm->attrs);
+	free(nm);
+}
+
+int tl_names_visit(tl_names *nm, TSNode n, TSSymbol s, const char *src)
+{
+	size_t l;
+	if (s == S.attribute) {
+		const char *ch = py_text(n, src, &l);
+		if (chain_ok_n(ch, l)) {
+			strset_add(&nm->chains, ch, l);
+			for (size_t i = 0; i < l; i++)	/* every .name in it is an attribute used */
+				if (ch[i] == '.') {
+					size_t e = i + 1;
+					while (e < l && ch[e] != '.')
+						e++;
+					strset_add(&nm->attrs, ch + i + 1, e - i - 1);
+				}
+			return 1;	/* the prefixes come from the chain */
+		}
+		TSNode a = ts_node_child_by_field_id(n, S.f_attribute);
+		if (!ts_node_is_null(a)) {
+			const char *at = py_text(a, src, &l);
+			strset_add(&nm->attrs, at, l);
+		}
+	} else if (s == S.ident) {
+		const char *id = py_text(n, src, &l);
+		strset_add(&nm->chains, id, l);
+	}
+	return 0;
+}
+
+/* The walk over a def, for a test function no caller walked for us. */
+static void walk_test(tl_names *nm, TSNode def, const char *src)
+{
 	TSTreeCursor cur = ts_tree_cursor_new(def);
 	int d = 0;
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&cur);
-		TSSymbol s = ts_node_symbol(n);
 		int descend = 1;
-		if (s == S.attribute) {
-			size_t l;
-			const char *ch = py_text(n, c->src, &l);
-			if (chain_ok_n(ch, l)) {
-				strset_add(&chains, ch, l);
-				for (size_t i = 0; i < l; i++)	/* every .name in it is an attribute used */
-					if (ch[i] == '.') {
-						size_t e = i + 1;
-						while (e < l && ch[e] != '.')
-							e++;
-						strset_add(&attrs, ch + i + 1, e - i - 1);
-					}
-				descend = 0;	/* the prefixes come from the chain */
-			} else {
-				TSNode a = ts_node_child_by_field_id(n, S.f_attribute);
-				if (!ts_node_is_null(a)) {
-					const char *at = py_text(a, c->src, &l);
-					strset_add(&attrs, at, l);
-				}
-			}
-		} else if (s == S.ident && d > 0) {
-			size_t l;
-			const char *id = py_text(n, c->src, &l);
-			strset_add(&chains, id, l);
-		}
-		if (descend && d < 400 && ts_tree_cursor_goto_first_child(&cur)) {
+		if (d > 0)
+			descend = !tl_names_visit(nm, n, ts_node_symbol(n), src);
+		if (descend && d < TL_MAX_DEPTH && ts_node_child_count(n) > 0 &&
+		    ts_tree_cursor_goto_first_child(&cur)) {
 			d++;
 			continue;
 		}
@@ -353,12 +383,18 @@ static void scan_test(scanctx *c, tl_test *t, TSNode def)
 	}
 done:
 	ts_tree_cursor_delete(&cur);
+}
+
+/* Each distinct chain is resolved once. */
+static void resolve(scanctx *c, tl_test *t, const tl_names *nm)
+{
+	const strset *chains = &nm->chains, *attrs = &nm->attrs;
 	int stars = jv_array_length(jv_copy(c->stars)) > 0;
-	for (size_t i = 0; i < chains.cap; i++) {
-		if (!chains.k[i])
+	for (size_t i = 0; i < chains->cap; i++) {
+		if (!chains->k[i])
 			continue;
-		const char *ch = chains.k[i];
-		size_t l = chains.l[i];
+		const char *ch = chains->k[i];
+		size_t l = chains->l[i];
 		const char *dot = memchr(ch, '.', l);
 		size_t fl = dot ? (size_t)(dot - ch) : l;
 		/* only names the imports (or a star import) can explain */
@@ -368,11 +404,9 @@ done:
 		add_ref(c, t, z);
 		free(z);
 	}
-	for (size_t i = 0; i < attrs.cap; i++)
-		if (attrs.k[i])
-			t->attrs = jv_object_set(t->attrs, jv_string_sized(attrs.k[i], (int)attrs.l[i]), jv_true());
-	strset_free(&chains);
-	strset_free(&attrs);
+	for (size_t i = 0; i < attrs->cap; i++)
+		if (attrs->k[i])
+			t->attrs = jv_object_set(t->attrs, jv_string_sized(attrs->k[i], (int)attrs->l[i]), jv_true());
 }
 
 static TSNode undecorate(TSNode n)
@@ -407,15 +441,29 @@ static void add_test(tl_file *f, scanctx *c, const char *id, TSNode def)
 	t->id = strdup(id);
 	t->refs = jv_object();
 	t->attrs = jv_object();
-	scan_test(c, t, def);
+	const tl_names *given = c->get ? c->get(c->get_ctx, def) : NULL;
+	if (given)
+		resolve(c, t, given);
+	else {
+		tl_names own = { 0 };
+		walk_test(&own, def, c->src);
+		resolve(c, t, &own);
+		strset_free(&own.chains);
+		strset_free(&own.attrs);
+	}
 }
 
 tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 {
+	return tl_scan_file_with(path, tree, src, NULL, NULL);
+}
+
+tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, tl_names_fn get, void *ctx)
+{
 	pthread_once(&s_once, s_init);
 	TSNode root = ts_tree_root_node(tree);
 	tl_file *f = calloc(1, sizeof *f);
-	scanctx c = { .src = src, .map = jv_object(), .stars = jv_array() };
+	scanctx c = { .src = src, .map = jv_object(), .stars = jv_array(), .get = get, .get_ctx = ctx };
 	char *mod = pyf_module_name(path);
 	char *d = strrchr(mod, '.');
 	if (d)
