@@ -9,6 +9,7 @@
 #include "pyparse.h"
 #include "record.h"
 #include "testlink.h"
+#include "tsalloc.h"
 
 const char *const pyf_kind_name[] = { "function", "method", "staticmethod", "classmethod", "property", "async" };
 
@@ -496,7 +497,8 @@ void pyf_free(pyf_file *f)
 	for (int i = 0; i < f->nimps; i++)
 		free(f->imps[i].line);
 	free(f->imps);
-	ts_tree_delete(f->tree);
+	if (!tsa_active())	/* else the file's arena takes the tree back at once */
+		ts_tree_delete(f->tree);
 	free(f);
 }
 

@@ -154,3 +154,8 @@ void tsa_release(void)
 	A.cur = NULL;
 	A.active = 0;
 }
+
+int tsa_active(void)
+{
+	return A.active;
+}

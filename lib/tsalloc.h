@@ -7,7 +7,8 @@
  * free does nothing) and tsa_end() takes it all back at once.
  *
  * The rule: every tree-sitter object made between tsa_begin() and tsa_end()
- * (parser, tree, cursors) is deleted before tsa_end(). Objects made outside
+ * is deleted before tsa_end(), or dropped: a tree or a cursor may be left
+ * to tsa_end(); a parser must be deleted (its scanner uses libc memory). Objects made outside
  * (with libc memory) may still be used and freed inside: the allocator
  * tells the two apart by address. Our own allocations are not affected.
  * Under AddressSanitizer the arena is off (libc memory throughout), so that
@@ -20,6 +21,9 @@
 void tsa_install(void);
 void tsa_begin(void);
 void tsa_end(void);
+/* 1 between tsa_begin() and tsa_end() when the arena is on: a tree need
+ * not be deleted then (deleting visits every node; tsa_end() takes it back). */
+int tsa_active(void);
 /* Free this thread's arena (a thread that parsed calls it before it exits). */
 void tsa_release(void);
 
