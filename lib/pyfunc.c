@@ -154,13 +154,14 @@ static void ss_free(sset *s) { free(s->k); free(s->l); memset(s, 0, sizeof *s); 
  *	kids k;
  *	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) ...
  *	kid_done(&k); */
-typedef struct { TSTreeCursor c; int more; } kids;
+typedef struct { TSTreeCursor c; long left; int more; } kids;
 
 static TSNode kid_next(kids *k)
 {
 	while (k->more) {
 		TSNode c = ts_tree_cursor_current_node(&k->c);
-		k->more = ts_tree_cursor_goto_next_sibling(&k->c);
+		/* counted: a failed move of the cursor costs as much as one that works */
+		k->more = --k->left > 0 && ts_tree_cursor_goto_next_sibling(&k->c);
 		if (ts_node_is_named(c))
 			return c;
 	}
@@ -170,7 +171,8 @@ static TSNode kid_next(kids *k)
 static TSNode kid_first(kids *k, TSNode n)
 {
 	k->c = ts_tree_cursor_new(n);
-	k->more = ts_tree_cursor_goto_first_child(&k->c);
+	k->left = ts_node_child_count(n);	/* the current child and those after it */
+	k->more = k->left > 0 && ts_tree_cursor_goto_first_child(&k->c);
 	return kid_next(k);
 }
 
@@ -1207,30 +1209,37 @@ enum { M_USE, M_BIND, M_PARAM, M_GLOBAL, M_IMPORT };
 static int walk_def(pyf_file *f, TSNode def, tl_names *nm)
 {
 	int quiet = 0;	/* names: the depth of a node whose subtree tl_names_visit took whole */
-	static __thread struct { TSSymbol sym; uint8_t mode; uint8_t scope; } st[512];
+	static __thread struct { TSSymbol sym; uint8_t mode; uint8_t scope; uint32_t left; } st[512];
 	TSTreeCursor c = ts_tree_cursor_new(def);
 	int d = 0, gen = 0, skip = 0;
+	uint32_t nc = ts_node_child_count(def);	/* children of the current node */
 	st[0].sym = K.fn;
 	st[0].mode = M_USE;
 	st[0].scope = 0;
 	const char *src = f->src;
 	for (;;) {
-		/* descend */
-		if (!skip && d < 510 && ts_tree_cursor_goto_first_child(&c)) {
+		/* Descend, or go on to the next sibling, or up. The cursor's moves
+		 * are not cheap, and a failed one costs as much as one that works:
+		 * children are counted so that neither a leaf's first child nor a
+		 * last child's next sibling is ever asked for. */
+		if (!skip && nc > 0 && d < 510 && ts_tree_cursor_goto_first_child(&c)) {
 			d++;
+			st[d].left = nc - 1;
 		} else {
 			for (;;) {
 				if (d == 0)
 					goto done;
-				if (ts_tree_cursor_goto_next_sibling(&c))
+				if (st[d].left > 0 && ts_tree_cursor_goto_next_sibling(&c)) {
+					st[d].left--;
 					break;
+				}
 				ts_tree_cursor_goto_parent(&c);
 				d--;
 			}
 		}
 		TSNode n = ts_tree_cursor_current_node(&c);
-		/* a leaf: do not even try to descend (the cursor's attempt is not cheap) */
-		skip = ts_node_child_count(n) == 0;
+		nc = ts_node_child_count(n);
+		skip = 0;
 		TSSymbol s = ts_node_symbol(n);
 		TSSymbol ps = st[d - 1].sym;
 		uint8_t mode = st[d - 1].mode, scope = st[d - 1].scope;

@@ -66,13 +66,14 @@ static int is_clause(TSSymbol s)
  *	kids k;
  *	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) ...
  *	kid_done(&k); */
-typedef struct { TSTreeCursor c; int more; } kids;
+typedef struct { TSTreeCursor c; long left; int more; } kids;
 
 static TSNode kid_next(kids *k)
 {
 	while (k->more) {
 		TSNode c = ts_tree_cursor_current_node(&k->c);
-		k->more = ts_tree_cursor_goto_next_sibling(&k->c);
+		/* counted: a failed move of the cursor costs as much as one that works */
+		k->more = --k->left > 0 && ts_tree_cursor_goto_next_sibling(&k->c);
 		if (ts_node_is_named(c))
 			return c;
 	}
@@ -82,7 +83,8 @@ static TSNode kid_next(kids *k)
 static TSNode kid_first(kids *k, TSNode n)
 {
 	k->c = ts_tree_cursor_new(n);
-	k->more = ts_tree_cursor_goto_first_child(&k->c);
+	k->left = ts_node_child_count(n);	/* the current child and those after it */
+	k->more = k->left > 0 && ts_tree_cursor_goto_first_child(&k->c);
 	return kid_next(k);
 }
 
@@ -100,11 +102,62 @@ struct tl_file {
 	int n, cap;
 };
 
+/* A set of byte strings pointing into the source (per test function). */
+typedef struct { const char **k; uint32_t *l; size_t n, cap; } strset;
+
+static uint64_t str_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Adds s; 1 when it was not there yet. */
+static int strset_add(strset *x, const char *s, size_t n)
+{
+	if ((x->n + 1) * 2 > x->cap) {
+		strset y = { 0 };
+		y.cap = x->cap ? x->cap * 2 : 64;
+		y.k = calloc(y.cap, sizeof *y.k);
+		y.l = calloc(y.cap, sizeof *y.l);
+		if (!y.k || !y.l)
+			abort();
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->k[i])
+				strset_add(&y, x->k[i], x->l[i]);
+		free(x->k);
+		free(x->l);
+		*x = y;
+	}
+	size_t i = str_hash(s, n) & (x->cap - 1);
+	for (; x->k[i]; i = (i + 1) & (x->cap - 1))
+		if (x->l[i] == n && !memcmp(x->k[i], s, n))
+			return 0;
+	x->k[i] = s;
+	x->l[i] = (uint32_t)n;
+	x->n++;
+	return 1;
+}
+
+static int strset_has(const strset *x, const char *s, size_t n)
+{
+	if (!x->cap)
+		return 0;
+	for (size_t i = str_hash(s, n) & (x->cap - 1); x->k[i]; i = (i + 1) & (x->cap - 1))
+		if (x->l[i] == n && !memcmp(x->k[i], s, n))
+			return 1;
+	return 0;
+}
+
+static void strset_free(strset *x) { free(x->k); free(x->l); }
+
 typedef struct {
 	const char *src;
 	char *pkg;		/* package of the file, for relative imports */
 	jv map;			/* local name -> dotted */
 	jv stars;		/* modules imported with * */
+	strset bound;		/* the names of map (pointers into its keys) */
 	tl_names_fn get;	/* names gathered by the caller's walk, if any */
 	void *get_ctx;
 } scanctx;
@@ -254,46 +307,6 @@ static void add_ref(scanctx *c, tl_test *t, const char *chain)
 	jv_free(bases);
 }
 
-/* A set of byte strings pointing into the source (per test function). */
-typedef struct { const char **k; uint32_t *l; size_t n, cap; } strset;
-
-static uint64_t str_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-/* Adds s; 1 when it was not there yet. */
-static int strset_add(strset *x, const char *s, size_t n)
-{
-	if ((x->n + 1) * 2 > x->cap) {
-		strset y = { 0 };
-		y.cap = x->cap ? x->cap * 2 : 64;
-		y.k = calloc(y.cap, sizeof *y.k);
-		y.l = calloc(y.cap, sizeof *y.l);
-		if (!y.k || !y.l)
-			abort();
-		for (size_t i = 0; i < x->cap; i++)
-			if (x->k[i])
-				strset_add(&y, x->k[i], x->l[i]);
-		free(x->k);
-		free(x->l);
-		*x = y;
-	}
-	size_t i = str_hash(s, n) & (x->cap - 1);
-	for (; x->k[i]; i = (i + 1) & (x->cap - 1))
-		if (x->l[i] == n && !memcmp(x->k[i], s, n))
-			return 0;
-	x->k[i] = s;
-	x->l[i] = (uint32_t)n;
-	x->n++;
-	return 1;
-}
-
-static void strset_free(strset *x) { free(x->k); free(x->l); }
-
 static int chain_ok_n(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -398,7 +411,7 @@ static void resolve(scanctx *c, tl_test *t, const tl_names *nm)
 		const char *dot = memchr(ch, '.', l);
 		size_t fl = dot ? (size_t)(dot - ch) : l;
 		/* only names the imports (or a star import) can explain */
-		if (!stars && !jv_object_has(jv_copy(c->map), jv_string_sized(ch, (int)fl)))
+		if (!stars && !strset_has(&c->bound, ch, fl))
 			continue;
 		char *z = strndup(ch, l);
 		add_ref(c, t, z);
@@ -472,6 +485,11 @@ tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, tl_n
 		mod[0] = 0;
 	c.pkg = mod;
 	collect_imports(&c, root, 0);
+	for (int it = jv_object_iter(c.map); jv_object_iter_valid(c.map, it); it = jv_object_iter_next(c.map, it)) {
+		jv k = jv_object_iter_key(c.map, it);	/* the map keeps the string: the pointer stays good */
+		strset_add(&c.bound, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)));
+		jv_free(k);
+	}
 	kids top;
 	for (TSNode tn = kid_first(&top, root); !ts_node_is_null(tn); tn = kid_next(&top)) {
 		TSNode n = undecorate(tn);
@@ -506,6 +524,7 @@ tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, tl_n
 		}
 	}
 	kid_done(&top);
+	strset_free(&c.bound);
 	jv_free(c.map);
 	jv_free(c.stars);
 	free(mod);
