@@ -694,13 +694,21 @@ jv tl_tests_for(const tl_index *x, const char *module, const char *qualname)
 		return jv_array();
 	const char *last = strrchr(qualname, '.');
 	ivec found = { 0 };
-	char *m = strdup(module);
-	for (;;) {	/* the module and each package above it */
-		char *key;
+	/* keys "<package>.<qualname>" (and "<package>.<class>" for a method),
+	 * for the module and each package above it, built in one buffer */
+	size_t ml = strlen(module), ql = strlen(qualname);
+	char *key = malloc(ml + ql + 2);
+	if (!key)
+		abort();
+	memcpy(key, module, ml);
+	for (;;) {
+		size_t k = ml;
+		if (ml)
+			key[k++] = '.';
 		if (last) {	/* a method: the class used and the attribute used, both */
-			if (asprintf(&key, "%s%s%.*s", m, *m ? "." : "", (int)(last - qualname), qualname) < 0)
-				abort();
-			const posting *c = pm_find(&x->refs, key, strlen(key), NULL);
+			size_t cl = (size_t)(last - qualname);
+			memcpy(key + k, qualname, cl);
+			const posting *c = pm_find(&x->refs, key, k + cl, NULL);
 			const posting *a = c ? pm_find(&x->attrs, last + 1, strlen(last + 1), NULL) : NULL;
 			for (int i = 0, j = 0; a && i < c->n && j < a->n;) {	/* both ascending */
 				if (c->t[i] < a->t[j])
@@ -713,20 +721,18 @@ jv tl_tests_for(const tl_index *x, const char *module, const char *qualname)
 					j++;
 				}
 			}
-			free(key);
 		}
-		if (asprintf(&key, "%s%s%s", m, *m ? "." : "", qualname) < 0)
-			abort();
-		const posting *p = pm_find(&x->refs, key, strlen(key), NULL);
+		memcpy(key + k, qualname, ql);
+		const posting *p = pm_find(&x->refs, key, k + ql, NULL);
 		for (int i = 0; p && i < p->n; i++)
 			iv_push(&found, p->t[i]);
-		free(key);
-		char *d = strrchr(m, '.');
-		if (!d)
+		while (ml > 0 && key[ml - 1] != '.')
+			ml--;
+		if (!ml)
 			break;
-		*d = 0;
+		ml--;	/* the package above */
 	}
-	free(m);
+	free(key);
 	cmp_x = x;
 	if (found.n > 1)
 		qsort(found.v, found.n, sizeof *found.v, cmp_test);
