@@ -16,10 +16,11 @@
 
 typedef struct {
 	gw_file file;
-	/* Records as JSON: up to their "tests" after pass 0, whole lines after
-	 * pass 1; record j is out.b[off[j]..off[j + 1]). */
-	sb out;
-	size_t *off;
+	/* Records as JSON up to their "tests" (pass 0): record j is
+	 * out.b[off[j]..off[j + 1]); the rest of it is tests.b[toff[j]..toff[j + 1])
+	 * (pass 1). */
+	sb out, tests;
+	size_t *off, *toff;
 	int nrec;
 	dd_sig *sigs;		/* one per record when dedup or --exclude is on */
 	char **modq;		/* module and qualname per record, for test linking */
@@ -51,6 +52,7 @@ struct extractor {
 	tl_index *tl;
 	const char *repo_name;
 	sb repo_json;		/* ,"repo":{...} shared by the repository's records */
+	sb line;		/* the record being emitted */
 };
 
 enum {
@@ -238,41 +240,33 @@ static void process(extractor *x, task *t)
 	t->file.data = NULL;
 }
 
-/* Pass 1, once every test file is in the index: each record gets its
- * "tests" and becomes a whole line. */
+/* Pass 1, once every test file is in the index: the end of each record,
+ * ,"tests":[...]}, kept apart (record j's is tests.b[toff[j]..toff[j + 1])),
+ * so that the records themselves are not copied again. */
 static void link_tests(extractor *x, task *t)
 {
 	int nr = t->nrec;
 	t->ntests = calloc((size_t)(nr ? nr : 1), sizeof *t->ntests);
-	if (!t->ntests)
+	t->toff = malloc((size_t)(nr + 1) * sizeof *t->toff);
+	if (!t->ntests || !t->toff)
 		abort();
-	sb out = { 0 };
-	if (t->out.n) {
-		out.cap = t->out.n + (size_t)nr * 16 + 1;
-		out.b = malloc(out.cap);
-		if (!out.b)
-			abort();
-	}
+	sb *o = &t->tests;
 	for (int j = 0; j < nr; j++) {
-		size_t a = t->off[j], b = t->off[j + 1];
-		t->off[j] = out.n;
-		sb_put(&out, t->out.b + a, b - a);
+		t->toff[j] = o->n;
 		jv tests = tl_tests_for(x->tl, t->modq[2 * j], t->modq[2 * j + 1]);
 		int nt = t->ntests[j] = jv_array_length(jv_copy(tests));
-		sb_puts(&out, ",\"tests\":[");
+		sb_puts(o, ",\"tests\":[");
 		for (int k = 0; k < nt; k++) {
 			jv id = jv_array_get(jv_copy(tests), k);
 			if (k)
-				sb_put(&out, ",", 1);
-			pyf_put_string(&out, jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)));
+				sb_put(o, ",", 1);
+			pyf_put_string(o, jv_string_value(id), (size_t)jv_string_length_bytes(jv_copy(id)));
 			jv_free(id);
 		}
 		jv_free(tests);
-		sb_put(&out, "]}", 2);
+		sb_put(o, "]}", 2);
 	}
-	t->off[nr] = out.n;
-	free(t->out.b);
-	t->out = out;
+	t->toff[nr] = o->n;
 }
 
 /* --- the pool -------------------------------------------------------------------- */
@@ -566,11 +560,18 @@ int ex_repo(extractor *x, jv rec, ex_emit_fn emit, void *ctx, char *err, size_t 
 				}
 			}
 			x->st.with_tests += ntests > 0;
-			emit(ctx, t->out.b + t->off[j], t->off[j + 1] - t->off[j]);
+			/* the line, whole, in a buffer that stays warm */
+			sb *l = &x->line;
+			l->n = 0;
+			sb_put(l, t->out.b + t->off[j], t->off[j + 1] - t->off[j]);
+			sb_put(l, t->tests.b + t->toff[j], t->toff[j + 1] - t->toff[j]);
+			emit(ctx, l->b, l->n);
 			x->st.emitted++;
 		}
 		free(t->out.b);
 		free(t->off);
+		free(t->tests.b);
+		free(t->toff);
 		for (int m = 0; m < 2 * t->nrec; m++)
 			free(t->modq[m]);
 		free(t->modq);
@@ -614,6 +615,7 @@ void ex_free(extractor *x)
 	}
 	free(x->tasks);
 	free(x->repo_json.b);
+	free(x->line.b);
 	dd_free(x->seen);
 	dd_free(x->excl);
 	ts_parser_delete(x->parser);
