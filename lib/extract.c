@@ -165,6 +165,11 @@ static void process(extractor *x, task *t)
 	names_by_def nd = { 0 };
 	char *module = pyf_module_name(t->file.path);
 	int n = pyf_count(f);
+	/* the records come to about three times the source: room for them at
+	 * once, rather than growing (and copying) as they come; untouched room
+	 * costs nothing */
+	if (n)
+		sb_reserve(&t->out, 3 * t->file.len + 4096);
 	if (x->sign)
 		t->sigs = malloc((size_t)(n ? n : 1) * sizeof *t->sigs);
 	t->modq = calloc((size_t)(n ? n : 1) * 2, sizeof *t->modq);
