@@ -230,8 +230,11 @@ static void process(extractor *x, task *t)
 		add_off(t, &offcap);
 		t->off[++t->nrec] = t->out.n;
 	}
-	if (t->is_test)
-		t->tl = tl_scan_file_with(t->file.path, pyf_tree(f), t->file.data, nd_get, &nd);
+	if (t->is_test) {
+		int ni;
+		const TSNode *imps = pyf_tl_imports(f, &ni);
+		t->tl = tl_scan_file_with(t->file.path, pyf_tree(f), t->file.data, imps, ni, nd_get, &nd);
+	}
 	for (size_t i = 0; i < nd.n; i++)
 		tl_names_free(nd.v[i].nm);
 	free(nd.v);

@@ -205,6 +205,8 @@ struct pyf_file {
 	imp *imps;		/* module-level imports, built on first use */
 	int nimps, capimps, imps_built;
 	int has_imports;
+	TSNode *tl_imps;	/* import statements for test linking (pyf_tl_imports) */
+	int ntl, captl, tl_incomplete;
 	/* scratch for pyf_record, reused across functions */
 	sset uses, binds, globs;
 };
@@ -213,6 +215,13 @@ int pyf_count(const pyf_file *f) { return f->n; }
 const pyf_info *pyf_get(const pyf_file *f, int i) { return &f->fn[i].info; }
 int pyf_root_has_error(const pyf_file *f) { return ts_node_has_error(ts_tree_root_node(f->tree)); }
 TSTree *pyf_tree(const pyf_file *f) { return f->tree; }
+
+const TSNode *pyf_tl_imports(const pyf_file *f, int *n)
+{
+	static const TSNode none[1];
+	*n = f->ntl;
+	return f->tl_incomplete ? NULL : f->tl_imps ? f->tl_imps : none;
+}
 
 /* Scope stack of the statement walk: what encloses the current statement. */
 typedef struct {
@@ -391,7 +400,26 @@ static int is_container(TSSymbol s)
 }
 
 /* The statement walk: recursion over statement containers only. */
-static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNode outer)
+/* tl_container: what testlink's own walk over a test file's imports enters
+ * (testlink.c collect_imports), so that this walk can hand it the imports
+ * instead: nd is the node's depth, tlv whether that walk reaches the node. */
+static int tl_container(TSSymbol s)
+{
+	return s == K.module || (is_container(s) && s != K.except_group);
+}
+
+static void tl_import(pyf_file *f, TSNode n)
+{
+	if (f->ntl == f->captl) {
+		f->captl = f->captl ? f->captl * 2 : 16;
+		f->tl_imps = realloc(f->tl_imps, (size_t)f->captl * sizeof *f->tl_imps);
+		if (!f->tl_imps)
+			abort();
+	}
+	f->tl_imps[f->ntl++] = n;
+}
+
+static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNode outer, int nd, int tlv)
 {
 	TSSymbol s = ts_node_symbol(n);
 	if (s == K.fn || s == K.cls) {
@@ -399,8 +427,12 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		int idx = f->n;
 		if (s == K.fn)
 			add_func(f, n, ts_node_is_null(outer) ? n : outer, st, depth, in_error);
-		if (ts_node_is_null(name) || depth >= 200)
+		int tl_body = tlv && nd <= TL_IMPORT_DEPTH;
+		if (ts_node_is_null(name) || depth >= 200) {
+			if (tl_body)	/* testlink's walk would go in: let it */
+				f->tl_incomplete = 1;
 			return;
+		}
 		st[depth].fn = s == K.fn && f->n > idx ? idx : -1;
 		if (depth == 0) {
 			size_t l;
@@ -413,7 +445,7 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		sc->node = n;
 		TSNode body = ts_node_child_by_field_id(n, K.f_body);
 		if (!ts_node_is_null(body))
-			scan(f, body, st, depth + 1, in_error, (TSNode){ 0 });
+			scan(f, body, st, depth + 1, in_error, (TSNode){ 0 }, nd + 1, tl_body);
 		return;
 	}
 	if (depth == 0) {	/* module-level bindings */
@@ -431,6 +463,8 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 			return;
 		}
 		if (s == K.import || s == K.import_from) {
+			if (tlv)
+				tl_import(f, n);
 			bind_import(f, n);
 			f->has_imports = 1;
 			return;
@@ -451,18 +485,21 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 				f->fn[st[i].fn].info.has_error = 1;
 		return;
 	}
+	if ((s == K.import || s == K.import_from) && tlv)
+		tl_import(f, n);
 	if (s != K.module && !is_container(s))
 		return;
 	int err = in_error || s == K.error;
+	int tl_kids = tlv && nd <= TL_IMPORT_DEPTH && tl_container(s);
 	kids k;
 	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) {
 		if (s == K.decorated) {
 			TSSymbol cs = ts_node_symbol(c);
 			if (cs == K.fn || cs == K.cls)
-				scan(f, c, st, depth, err, n);
+				scan(f, c, st, depth, err, n, nd + 1, tl_kids);
 			continue;
 		}
-		scan(f, c, st, depth, err, (TSNode){ 0 });
+		scan(f, c, st, depth, err, (TSNode){ 0 }, nd + 1, tl_kids);
 	}
 	kid_done(&k);
 }
@@ -481,7 +518,7 @@ pyf_file *pyf_scan(TSParser *p, const char *src, size_t len)
 		return NULL;
 	}
 	static __thread scope st[256];
-	scan(f, ts_tree_root_node(f->tree), st, 0, 0, (TSNode){ 0 });
+	scan(f, ts_tree_root_node(f->tree), st, 0, 0, (TSNode){ 0 }, 0, 1);
 	return f;
 }
 
@@ -499,6 +536,7 @@ void pyf_free(pyf_file *f)
 	for (int i = 0; i < f->nimps; i++)
 		free(f->imps[i].line);
 	free(f->imps);
+	free(f->tl_imps);
 	if (!tsa_active())	/* else the file's arena takes the tree back at once */
 		ts_tree_delete(f->tree);
 	free(f);

@@ -45,6 +45,10 @@ int pyf_count(const pyf_file *f);
 const pyf_info *pyf_get(const pyf_file *f, int i);
 int pyf_root_has_error(const pyf_file *f);	/* any ERROR/MISSING in the file */
 TSTree *pyf_tree(const pyf_file *f);
+/* The import statements test linking reads in a test file, in order,
+ * found by the scan (testlink.h, tl_scan_file_with); NULL when the scan
+ * cannot tell (testlink then walks the file itself). */
+const TSNode *pyf_tl_imports(const pyf_file *f, int *n);
 
 /* The fields of function i set on the object r (consumed; returned):
  * qualname, name, kind, is_async, is_generator, lineno, end_lineno, code,

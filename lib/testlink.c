@@ -249,7 +249,7 @@ static void collect_imports(scanctx *c, TSNode n, int depth)
 		add_import(c, n);
 		return;
 	}
-	if (depth > 100)
+	if (depth > TL_IMPORT_DEPTH)
 		return;
 	if (s == S.fn || s == S.cls) {
 		TSNode body = ts_node_child_by_field_id(n, S.f_body);
@@ -468,10 +468,11 @@ static void add_test(tl_file *f, scanctx *c, const char *id, TSNode def)
 
 tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 {
-	return tl_scan_file_with(path, tree, src, NULL, NULL);
+	return tl_scan_file_with(path, tree, src, NULL, 0, NULL, NULL);
 }
 
-tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, tl_names_fn get, void *ctx)
+tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, const TSNode *imports,
+			   int nimports, tl_names_fn get, void *ctx)
 {
 	pthread_once(&s_once, s_init);
 	TSNode root = ts_tree_root_node(tree);
@@ -484,7 +485,11 @@ tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, tl_n
 	else
 		mod[0] = 0;
 	c.pkg = mod;
-	collect_imports(&c, root, 0);
+	if (imports)
+		for (int i = 0; i < nimports; i++)
+			add_import(&c, imports[i]);
+	else
+		collect_imports(&c, root, 0);
 	for (int it = jv_object_iter(c.map); jv_object_iter_valid(c.map, it); it = jv_object_iter_next(c.map, it)) {
 		jv k = jv_object_iter_key(c.map, it);	/* the map keeps the string: the pointer stays good */
 		strset_add(&c.bound, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)));

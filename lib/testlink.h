@@ -40,7 +40,14 @@ tl_names *tl_names_new(void);
 int tl_names_visit(tl_names *nm, TSNode n, TSSymbol sym, const char *src);
 void tl_names_free(tl_names *nm);
 typedef const tl_names *(*tl_names_fn)(void *ctx, TSNode def);
-tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, tl_names_fn get, void *ctx);
+/* imports: the file's import statements that its walk for them would find
+ * (import and from-import statements reached through module, block,
+ * decorated, def and class bodies and the clauses of if, try, with, for,
+ * while, match and ERROR, entering none deeper than TL_IMPORT_DEPTH), in
+ * order; NULL to walk for them here. */
+#define TL_IMPORT_DEPTH 100
+tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, const TSNode *imports,
+			   int nimports, tl_names_fn get, void *ctx);
 void tl_file_free(tl_file *f);
 
 typedef struct tl_index tl_index;
