@@ -18,9 +18,12 @@ typedef struct chunk {
 	size_t cap, used;
 } chunk;
 
+enum { TSA_CLASSES = 64 };	/* freed blocks up to 64 * 16 bytes are reused */
+
 static __thread struct {
 	chunk *head, *cur;	/* cur: the chunk being filled; those before it are full */
 	int active;
+	void *freed[TSA_CLASSES + 1];	/* by usable size / 16: reused, so memory stays warm */
 } A;
 
 static chunk *owner(const void *p)
@@ -34,6 +37,12 @@ static chunk *owner(const void *p)
 static void *bump(size_t n)
 {
 	n = (n + TSA_HDR + 15) & ~(size_t)15;
+	size_t cl = (n - TSA_HDR) / 16;
+	if (cl <= TSA_CLASSES && A.freed[cl]) {
+		void *p = A.freed[cl];
+		A.freed[cl] = *(void **)p;
+		return p;
+	}
 	chunk *c = A.cur;
 	while (c && c->used + n > c->cap) {	/* the next kept chunk, rewound */
 		c = c->next;
@@ -78,8 +87,17 @@ static void *tsa_calloc(size_t k, size_t n)
 
 static void tsa_free(void *p)
 {
-	if (p && !owner(p))
+	if (!p)
+		return;
+	if (!owner(p)) {
 		free(p);
+		return;
+	}
+	size_t cl = *(size_t *)((char *)p - TSA_HDR) / 16;
+	if (A.active && cl <= TSA_CLASSES) {
+		*(void **)p = A.freed[cl];
+		A.freed[cl] = p;
+	}
 }
 
 static void *tsa_realloc(void *p, size_t n)
@@ -95,6 +113,7 @@ static void *tsa_realloc(void *p, size_t n)
 		return p;
 	void *q = bump(n);
 	memcpy(q, p, old);
+	tsa_free(p);
 	return q;
 }
 
@@ -119,6 +138,7 @@ void tsa_install(void)
 void tsa_begin(void)
 {
 	A.active = TSA_ON;
+	memset(A.freed, 0, sizeof A.freed);
 	A.cur = A.head;
 	if (A.cur)
 		A.cur->used = 0;
@@ -127,6 +147,7 @@ void tsa_begin(void)
 void tsa_end(void)
 {
 	A.active = 0;
+	memset(A.freed, 0, sizeof A.freed);
 	/* keep the first chunks for the next file, up to TSA_KEEP bytes */
 	size_t kept = 0;
 	for (chunk **c = &A.head; *c;) {
