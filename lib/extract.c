@@ -309,7 +309,7 @@ static void *worker(void *arg)
 	extractor *x = arg;
 	pthread_mutex_lock(&x->mu);
 	for (;;) {
-		task *t;
+		task *t = NULL;
 		while (!x->stop && !(t = claim(x)))
 			pthread_cond_wait(&x->work, &x->mu);
 		if (x->stop)
