@@ -2,9 +2,10 @@
  *
  * pyf_scan parses a file once and finds every def (qualname, kind, lines)
  * by walking statements only: a def cannot sit inside an expression, so the
- * walk never enters one. pyf_record then builds the full record of one
- * function (code, docstring, signature, doctests, globals, ...) with one
- * cursor walk over that function's subtree. Qualified names follow Python's
+ * walk never enters one. pyf_record_json then writes the full record of
+ * one function (code, docstring, signature, doctests, globals, ...) as
+ * JSON, with one cursor walk over that function's subtree (pyf_record is
+ * the same as a jv object). Qualified names follow Python's
  * __qualname__: "C.m", "f.<locals>.g", "f.<locals>.C.m". Lambdas are not
  * functions here. A def whose subtree holds an ERROR or MISSING node, or
  * that sits inside one, is marked has_error: callers do not emit it.
