@@ -63,9 +63,11 @@ $(B)/obj/%.o: %.c $(wildcard lib/*.h lib/*/*.h) | $(GRAMMAR)/src/parser.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The grammar is third-party C: its own include dir, our flags minus -Werror.
+# Its scanner allocates through tree-sitter's allocator (lib/tsalloc.h), as
+# the library does, instead of calling libc directly.
 $(B)/obj/grammar/%.o: $(GRAMMAR)/src/%.c
 	@mkdir -p $(@D)
-	$(CC) -O2 -g $(SANFLAGS) -I$(GRAMMAR)/src -c -o $@ $<
+	$(CC) -O2 -g $(SANFLAGS) -DTREE_SITTER_REUSE_ALLOCATOR -I$(GRAMMAR)/src -c -o $@ $<
 
 $(GRAMMAR)/src/parser.c:
 	@echo "tree-sitter-python grammar missing: run 'make deps' first" >&2; exit 1

@@ -24,19 +24,22 @@ static const ls_opt opts[] = {
 	{ 0 }
 };
 
+static void emit(void *t, const char *json, size_t n)
+{
+	ls_emit_json(t, json, n);
+}
+
+/* Records are emitted as they come (the tool loop runs on one thread, so
+ * in order): the map result is only the failure of a repository. */
 static jv map(void *w, jv rec, ls_tool *t)
 {
 	(void)w;
-	(void)t;
-	jv res = ex_repo(ex, jv_copy(rec));
-	if (jv_is_valid(res)) {
+	char err[512];
+	if (ex_repo(ex, jv_copy(rec), emit, t, err, sizeof err) == 0) {
 		jv_free(rec);
-		return res;
+		return jv_array();
 	}
-	jv msg = jv_invalid_get_msg(res);
-	jv r = ls_fail(rec, "repo", "%s", jv_string_value(msg));
-	jv_free(msg);
-	return r;
+	return ls_fail(rec, "repo", "%s", err);
 }
 
 static void summary(FILE *f, void *ctx)

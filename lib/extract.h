@@ -1,10 +1,11 @@
 /* extract.h — a repository record in, its function records out (ls-extract).
  *
- * Files are read on the calling thread (gitwalk), parsed and turned into
- * records by a pool of jobs threads (the caller is one of them), then put
- * back in file order, linked to the repository's tests, filtered and
- * deduplicated on the calling thread: the output does not depend on -j.
- * Memory holds one repository's records at a time, plus the dedup index.
+ * Files are read on the calling thread (gitwalk) and queued; a pool of jobs
+ * threads (the caller is one of them) parses them and writes their records
+ * straight as JSON, then links them to the repository's tests; the caller
+ * filters, deduplicates and emits them in file order: the output does not
+ * depend on -j. Memory holds one repository's records at a time (as JSON),
+ * plus the dedup index.
  */
 #ifndef LS_EXTRACT_H
 #define LS_EXTRACT_H
@@ -33,10 +34,13 @@ typedef struct extractor extractor;
 /* NULL with a message in err when --exclude cannot be read or the parser
  * cannot start. */
 extractor *ex_new(const ex_opts *o, char *err, size_t errsz);
+/* Gets each function record as one line of compact JSON (no newline): the
+ * bytes rec_write writes for it. */
+typedef void (*ex_emit_fn)(void *ctx, const char *json, size_t n);
 /* rec: a repo record ({"path", "commit", "name", "url", ...}) or a path
- * string; consumed. Returns an array of function records, or an invalid
- * value whose message (a string) says why the repository was not read. */
-jv ex_repo(extractor *x, jv rec);
+ * string; consumed. Emits the repository's function records, in order, and
+ * returns 0; or -1 with a message in err when the repository was not read. */
+int ex_repo(extractor *x, jv rec, ex_emit_fn emit, void *ctx, char *err, size_t errsz);
 const ex_stats *ex_stats_of(const extractor *x);
 void ex_free(extractor *x);
 

@@ -2,10 +2,14 @@
 #include "pyfunc.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pyparse.h"
+#include "record.h"
+#include "testlink.h"
+#include "tsalloc.h"
 
 const char *const pyf_kind_name[] = { "function", "method", "staticmethod", "classmethod", "property", "async" };
 
@@ -21,7 +25,7 @@ static struct {
 		try_stmt, finally_, except_group, match_stmt, case_clause, named_expr, subscript,
 		with_clause, with_item, list_splat, dict_splat, error, print_stmt, exec_stmt, chevron;
 	TSFieldId f_name, f_parameters, f_body, f_return_type, f_definition, f_superclasses,
-		f_type, f_value, f_alias, f_module_name, f_attribute, f_left;
+		f_type, f_value, f_alias, f_module_name, f_attribute, f_left, f_right;
 } K;
 static pthread_once_t k_once = PTHREAD_ONCE_INIT;
 
@@ -56,28 +60,24 @@ static void k_init(void)
 	F(f_name, "name"); F(f_parameters, "parameters"); F(f_body, "body");
 	F(f_return_type, "return_type"); F(f_definition, "definition"); F(f_superclasses, "superclasses");
 	F(f_type, "type"); F(f_value, "value"); F(f_alias, "alias"); F(f_module_name, "module_name");
-	F(f_attribute, "attribute"); F(f_left, "left");
+	F(f_attribute, "attribute"); F(f_left, "left"); F(f_right, "right");
 #undef S
 #undef F
 }
 
 /* --- small growable things ------------------------------------------------ */
 
-typedef struct { char *b; size_t n, cap; } sbuf;
+typedef sb sbuf;	/* strbuf.h's builder */
 
-static void sb_put(sbuf *o, const char *s, size_t n)
+static void sb_putc(sbuf *o, char c)
 {
-	if (o->n + n + 1 > o->cap) {
-		o->cap = (o->n + n + 1) * 2 + 64;
-		o->b = realloc(o->b, o->cap);
-		if (!o->b)
-			abort();
+	if (o->n + 2 > o->cap)
+		sb_put(o, &c, 1);
+	else {
+		o->b[o->n++] = c;
+		o->b[o->n] = 0;
 	}
-	memcpy(o->b + o->n, s, n);
-	o->n += n;
-	o->b[o->n] = 0;
 }
-static void sb_putc(sbuf *o, char c) { sb_put(o, &c, 1); }
 
 /* A set of byte strings (pointers into the source, not owned). */
 typedef struct { const char **k; uint32_t *l; size_t n, cap; } sset;
@@ -146,6 +146,38 @@ static void ss_clear(sset *s)
 }
 static void ss_free(sset *s) { free(s->k); free(s->l); memset(s, 0, sizeof *s); }
 
+/* --- tree helpers ------------------------------------------------------------ */
+
+/* Named children through a cursor: ts_node_named_child(n, i) starts again
+ * from the first child every time, so a loop over it is quadratic in a long
+ * block or module.
+ *	kids k;
+ *	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) ...
+ *	kid_done(&k); */
+typedef struct { TSTreeCursor c; long left; int more; } kids;
+
+static TSNode kid_next(kids *k)
+{
+	while (k->more) {
+		TSNode c = ts_tree_cursor_current_node(&k->c);
+		/* counted: a failed move of the cursor costs as much as one that works */
+		k->more = --k->left > 0 && ts_tree_cursor_goto_next_sibling(&k->c);
+		if (ts_node_is_named(c))
+			return c;
+	}
+	return (TSNode){ 0 };
+}
+
+static TSNode kid_first(kids *k, TSNode n)
+{
+	k->c = ts_tree_cursor_new(n);
+	k->left = ts_node_child_count(n);	/* the current child and those after it */
+	k->more = k->left > 0 && ts_tree_cursor_goto_first_child(&k->c);
+	return kid_next(k);
+}
+
+static void kid_done(kids *k) { ts_tree_cursor_delete(&k->c); }
+
 /* --- the file --------------------------------------------------------------- */
 
 typedef struct {
@@ -173,6 +205,8 @@ struct pyf_file {
 	imp *imps;		/* module-level imports, built on first use */
 	int nimps, capimps, imps_built;
 	int has_imports;
+	TSNode *tl_imps;	/* import statements for test linking (pyf_tl_imports) */
+	int ntl, captl, tl_incomplete;
 	/* scratch for pyf_record, reused across functions */
 	sset uses, binds, globs;
 };
@@ -181,6 +215,13 @@ int pyf_count(const pyf_file *f) { return f->n; }
 const pyf_info *pyf_get(const pyf_file *f, int i) { return &f->fn[i].info; }
 int pyf_root_has_error(const pyf_file *f) { return ts_node_has_error(ts_tree_root_node(f->tree)); }
 TSTree *pyf_tree(const pyf_file *f) { return f->tree; }
+
+const TSNode *pyf_tl_imports(const pyf_file *f, int *n)
+{
+	static const TSNode none[1];
+	*n = f->ntl;
+	return f->tl_incomplete ? NULL : f->tl_imps ? f->tl_imps : none;
+}
 
 /* Scope stack of the statement walk: what encloses the current statement. */
 typedef struct {
@@ -236,6 +277,7 @@ static void add_func(pyf_file *f, TSNode def, TSNode outer, const scope *st, int
 	const char *ns = py_text(name, f->src, &nlen);
 	fn->def = def;
 	fn->outer = outer;
+	fn->info.def_byte = ts_node_start_byte(def);
 	fn->qualname = make_qualname(st, depth, ns, nlen);
 	fn->info.qualname = fn->qualname;
 	fn->info.name = fn->qualname + strlen(fn->qualname) - nlen;
@@ -358,7 +400,26 @@ static int is_container(TSSymbol s)
 }
 
 /* The statement walk: recursion over statement containers only. */
-static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNode outer)
+/* tl_container: what testlink's own walk over a test file's imports enters
+ * (testlink.c collect_imports), so that this walk can hand it the imports
+ * instead: nd is the node's depth, tlv whether that walk reaches the node. */
+static int tl_container(TSSymbol s)
+{
+	return s == K.module || (is_container(s) && s != K.except_group);
+}
+
+static void tl_import(pyf_file *f, TSNode n)
+{
+	if (f->ntl == f->captl) {
+		f->captl = f->captl ? f->captl * 2 : 16;
+		f->tl_imps = realloc(f->tl_imps, (size_t)f->captl * sizeof *f->tl_imps);
+		if (!f->tl_imps)
+			abort();
+	}
+	f->tl_imps[f->ntl++] = n;
+}
+
+static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNode outer, int nd, int tlv)
 {
 	TSSymbol s = ts_node_symbol(n);
 	if (s == K.fn || s == K.cls) {
@@ -366,8 +427,12 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		int idx = f->n;
 		if (s == K.fn)
 			add_func(f, n, ts_node_is_null(outer) ? n : outer, st, depth, in_error);
-		if (ts_node_is_null(name) || depth >= 200)
+		int tl_body = tlv && nd <= TL_IMPORT_DEPTH;
+		if (ts_node_is_null(name) || depth >= 200) {
+			if (tl_body)	/* testlink's walk would go in: let it */
+				f->tl_incomplete = 1;
 			return;
+		}
 		st[depth].fn = s == K.fn && f->n > idx ? idx : -1;
 		if (depth == 0) {
 			size_t l;
@@ -380,7 +445,7 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		sc->node = n;
 		TSNode body = ts_node_child_by_field_id(n, K.f_body);
 		if (!ts_node_is_null(body))
-			scan(f, body, st, depth + 1, in_error, (TSNode){ 0 });
+			scan(f, body, st, depth + 1, in_error, (TSNode){ 0 }, nd + 1, tl_body);
 		return;
 	}
 	if (depth == 0) {	/* module-level bindings */
@@ -389,7 +454,7 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 			if (!ts_node_is_null(a) && (ts_node_symbol(a) == K.assignment || ts_node_symbol(a) == K.augassign)) {
 				for (;;) {	/* a = b = 1 nests assignments on the right */
 					bind_target(f, ts_node_child_by_field_id(a, K.f_left));
-					TSNode r = ts_node_child_by_field_id(a, ts_language_field_id_for_name(tree_sitter_python(), "right", 5));
+					TSNode r = ts_node_child_by_field_id(a, K.f_right);
 					if (ts_node_is_null(r) || ts_node_symbol(r) != K.assignment)
 						break;
 					a = r;
@@ -398,6 +463,8 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 			return;
 		}
 		if (s == K.import || s == K.import_from) {
+			if (tlv)
+				tl_import(f, n);
 			bind_import(f, n);
 			f->has_imports = 1;
 			return;
@@ -418,20 +485,23 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 				f->fn[st[i].fn].info.has_error = 1;
 		return;
 	}
+	if ((s == K.import || s == K.import_from) && tlv)
+		tl_import(f, n);
 	if (s != K.module && !is_container(s))
 		return;
 	int err = in_error || s == K.error;
-	uint32_t nc = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < nc; i++) {
-		TSNode c = ts_node_named_child(n, i);
+	int tl_kids = tlv && nd <= TL_IMPORT_DEPTH && tl_container(s);
+	kids k;
+	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) {
 		if (s == K.decorated) {
 			TSSymbol cs = ts_node_symbol(c);
 			if (cs == K.fn || cs == K.cls)
-				scan(f, c, st, depth, err, n);
+				scan(f, c, st, depth, err, n, nd + 1, tl_kids);
 			continue;
 		}
-		scan(f, c, st, depth, err, (TSNode){ 0 });
+		scan(f, c, st, depth, err, (TSNode){ 0 }, nd + 1, tl_kids);
 	}
+	kid_done(&k);
 }
 
 pyf_file *pyf_scan(TSParser *p, const char *src, size_t len)
@@ -448,7 +518,7 @@ pyf_file *pyf_scan(TSParser *p, const char *src, size_t len)
 		return NULL;
 	}
 	static __thread scope st[256];
-	scan(f, ts_tree_root_node(f->tree), st, 0, 0, (TSNode){ 0 });
+	scan(f, ts_tree_root_node(f->tree), st, 0, 0, (TSNode){ 0 }, 0, 1);
 	return f;
 }
 
@@ -466,7 +536,9 @@ void pyf_free(pyf_file *f)
 	for (int i = 0; i < f->nimps; i++)
 		free(f->imps[i].line);
 	free(f->imps);
-	ts_tree_delete(f->tree);
+	free(f->tl_imps);
+	if (!tsa_active())	/* else the file's arena takes the tree back at once */
+		ts_tree_delete(f->tree);
 	free(f);
 }
 
@@ -474,38 +546,61 @@ void pyf_free(pyf_file *f)
 
 /* Source text with line breaks (and the indentation after them) folded into
  * one space, for annotations, defaults, decorators and bases written over
- * several lines. Single-line text is returned as written. */
-static jv jv_flat(const char *s, size_t n)
+ * several lines, appended to o. Single-line text is kept as written. */
+static void flat_into(sbuf *o, const char *s, size_t n)
 {
-	if (!memchr(s, '\n', n))
-		return jv_string_sized(s, (int)n);
-	sbuf o = { 0 };
-	sb_put(&o, "", 0);
+	if (!memchr(s, '\n', n)) {
+		sb_put(o, s, n);
+		return;
+	}
+	size_t start = o->n;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\n')
 			i++;
 		if (s[i] == '\n' || s[i] == '\r') {
 			while (i + 1 < n && (s[i + 1] == ' ' || s[i + 1] == '\t' || s[i + 1] == '\n' || s[i + 1] == '\r'))
 				i++;
-			char prev = o.n ? o.b[o.n - 1] : '(';
+			char prev = o->n > start ? o->b[o->n - 1] : '(';
 			char next = i + 1 < n ? s[i + 1] : ')';
 			if (prev != '(' && prev != '[' && prev != '{' && prev != ' ' &&
 			    next != ')' && next != ']' && next != '}' && next != ',')
-				sb_putc(&o, ' ');
+				sb_putc(o, ' ');
 			continue;
 		}
-		sb_putc(&o, s[i]);
+		sb_putc(o, s[i]);
 	}
-	jv r = jv_string_sized(o.b, (int)o.n);
-	free(o.b);
-	return r;
 }
 
-static jv node_flat(TSNode n, const char *src)
+/* A node's flattened text as a JSON string. */
+static void json_flat(sbuf *o, TSNode n, const char *src)
 {
 	size_t l;
 	const char *t = py_text(n, src, &l);
-	return jv_flat(t, l);
+	if (!memchr(t, '\n', l)) {
+		pyf_put_string(o, t, l);
+		return;
+	}
+	sbuf x = { 0 };
+	sb_put(&x, "", 0);
+	flat_into(&x, t, l);
+	pyf_put_string(o, x.b, x.n);
+	free(x.b);
+}
+
+void pyf_put_string(sb *o, const char *s, size_t n)
+{
+	char *w = rec_put_string(sb_reserve(o, REC_STRING_MAX(n)), s, n);
+	o->n = (size_t)(w - o->b);
+	*w = 0;
+}
+
+static void json_str(sbuf *o, const char *s) { pyf_put_string(o, s, strlen(s)); }
+static void json_lit(sbuf *o, const char *s) { sb_put(o, s, strlen(s)); }
+static void json_int(sbuf *o, long v)
+{
+	char b[24];
+	int k = snprintf(b, sizeof b, "%ld", v);
+	sb_put(o, b, (size_t)k);
 }
 
 /* Text from byte a to b, every line after the first losing up to col
@@ -921,12 +1016,7 @@ static void put_flat(sbuf *o, TSNode n, const char *src)
 {
 	size_t l;
 	const char *t = py_text(n, src, &l);
-	if (memchr(t, '\n', l) || memchr(t, '\\', l)) {
-		jv x = jv_flat(t, l);
-		sb_put(o, jv_string_value(x), (size_t)jv_string_length_bytes(jv_copy(x)));
-		jv_free(x);
-	} else
-		sb_put(o, t, l);
+	flat_into(o, t, l);
 }
 
 static void import_entries(pyf_file *f, TSNode st)
@@ -987,9 +1077,10 @@ static void collect_imports(pyf_file *f, TSNode n)
 		return;
 	if (s != K.module && !is_container(s))
 		return;
-	uint32_t nc = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < nc; i++)
-		collect_imports(f, ts_node_named_child(n, i));
+	kids k;
+	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k))
+		collect_imports(f, c);
+	kid_done(&k);
 }
 
 static void build_imports(pyf_file *f)
@@ -1057,11 +1148,14 @@ static TSNode docstring_stmt(TSNode body, TSNode *str)
 	return (TSNode){ 0 };
 }
 
-static jv signature(pyf_file *f, TSNode def)
+static void signature(sbuf *o, pyf_file *f, TSNode def)
 {
 	static const char *const kinds[] = { "positional-only", "positional-or-keyword",
 		"var-positional", "keyword-only", "var-keyword" };
-	jv params = jv_array();
+	/* gathered first: a "/" turns the parameters before it positional-only */
+	typedef struct { TSNode name, ann, def; int kind; } param;
+	param buf[64], *ps_ = buf;
+	size_t np = 0, cap = 64;
 	TSNode ps = ts_node_child_by_field_id(def, K.f_parameters);
 	int state = 1;	/* positional-or-keyword until * or *args */
 	uint32_t nc = ts_node_is_null(ps) ? 0 : ts_node_named_child_count(ps);
@@ -1075,16 +1169,9 @@ static jv signature(pyf_file *f, TSNode def)
 			continue;
 		}
 		if (s == K.pos_sep) {	/* everything so far was positional-only */
-			jv np = jv_array();
-			jv_array_foreach(params, k, x) {
-				jv kk = jv_object_get(jv_copy(x), jv_string("kind"));
-				if (!strcmp(jv_string_value(kk), kinds[1]))
-					x = jv_object_set(x, jv_string("kind"), jv_string(kinds[0]));
-				jv_free(kk);
-				np = jv_array_append(np, x);
-			}
-			jv_free(params);
-			params = np;
+			for (size_t k = 0; k < np; k++)
+				if (ps_[k].kind == 1)
+					ps_[k].kind = 0;
 			continue;
 		}
 		if (s == K.ident)
@@ -1113,48 +1200,84 @@ static jv signature(pyf_file *f, TSNode def)
 		}
 		if (ts_node_is_null(name))
 			continue;
-		jv o = jv_object();
-		o = jv_object_set(o, jv_string("name"), node_flat(name, f->src));
-		o = jv_object_set(o, jv_string("annotation"), ts_node_is_null(ann) ? jv_null() : node_flat(ann, f->src));
-		o = jv_object_set(o, jv_string("default"), ts_node_is_null(def_) ? jv_null() : node_flat(def_, f->src));
-		o = jv_object_set(o, jv_string("kind"), jv_string(kinds[kind]));
-		params = jv_array_append(params, o);
+		if (np == cap) {
+			cap *= 2;
+			param *g = malloc(cap * sizeof *g);
+			if (!g)
+				abort();
+			memcpy(g, ps_, np * sizeof *g);
+			if (ps_ != buf)
+				free(ps_);
+			ps_ = g;
+		}
+		ps_[np++] = (param){ name, ann, def_, kind };
 	}
+	json_lit(o, "{\"parameters\":[");
+	for (size_t k = 0; k < np; k++) {
+		json_lit(o, k ? ",{\"name\":" : "{\"name\":");
+		json_flat(o, ps_[k].name, f->src);
+		json_lit(o, ",\"annotation\":");
+		if (ts_node_is_null(ps_[k].ann))
+			json_lit(o, "null");
+		else
+			json_flat(o, ps_[k].ann, f->src);
+		json_lit(o, ",\"default\":");
+		if (ts_node_is_null(ps_[k].def))
+			json_lit(o, "null");
+		else
+			json_flat(o, ps_[k].def, f->src);
+		json_lit(o, ",\"kind\":\"");
+		json_lit(o, kinds[ps_[k].kind]);
+		json_lit(o, "\"}");
+	}
+	if (ps_ != buf)
+		free(ps_);
 	TSNode ret = ts_node_child_by_field_id(def, K.f_return_type);
-	jv sig = jv_object();
-	sig = jv_object_set(sig, jv_string("parameters"), params);
-	sig = jv_object_set(sig, jv_string("returns"), ts_node_is_null(ret) ? jv_null() : node_flat(ret, f->src));
-	return sig;
+	json_lit(o, "],\"returns\":");
+	if (ts_node_is_null(ret))
+		json_lit(o, "null");
+	else
+		json_flat(o, ret, f->src);
+	sb_putc(o, '}');
 }
 
 /* One cursor walk over the def: names used and bound, yield. */
 enum { M_USE, M_BIND, M_PARAM, M_GLOBAL, M_IMPORT };
 
-static int walk_def(pyf_file *f, TSNode def)
+static int walk_def(pyf_file *f, TSNode def, tl_names *nm)
 {
-	static __thread struct { TSSymbol sym; uint8_t mode; uint8_t scope; } st[512];
+	int quiet = 0;	/* names: the depth of a node whose subtree tl_names_visit took whole */
+	static __thread struct { TSSymbol sym; uint8_t mode; uint8_t scope; uint32_t left; } st[512];
 	TSTreeCursor c = ts_tree_cursor_new(def);
 	int d = 0, gen = 0, skip = 0;
+	uint32_t nc = ts_node_child_count(def);	/* children of the current node */
 	st[0].sym = K.fn;
 	st[0].mode = M_USE;
 	st[0].scope = 0;
 	const char *src = f->src;
 	for (;;) {
-		/* descend */
-		if (!skip && d < 510 && ts_tree_cursor_goto_first_child(&c)) {
+		/* Descend, or go on to the next sibling, or up. The cursor's moves
+		 * are not cheap, and a failed one costs as much as one that works:
+		 * children are counted so that neither a leaf's first child nor a
+		 * last child's next sibling is ever asked for. */
+		if (!skip && nc > 0 && d < 510 && ts_tree_cursor_goto_first_child(&c)) {
 			d++;
+			st[d].left = nc - 1;
 		} else {
 			for (;;) {
 				if (d == 0)
 					goto done;
-				if (ts_tree_cursor_goto_next_sibling(&c))
+				if (st[d].left > 0 && ts_tree_cursor_goto_next_sibling(&c)) {
+					st[d].left--;
 					break;
+				}
 				ts_tree_cursor_goto_parent(&c);
 				d--;
 			}
 		}
-		skip = 0;
 		TSNode n = ts_tree_cursor_current_node(&c);
+		nc = ts_node_child_count(n);
+		skip = 0;
 		TSSymbol s = ts_node_symbol(n);
 		TSSymbol ps = st[d - 1].sym;
 		uint8_t mode = st[d - 1].mode, scope = st[d - 1].scope;
@@ -1163,6 +1286,12 @@ static int walk_def(pyf_file *f, TSNode def)
 			st[d].mode = mode;
 			st[d].scope = scope;
 			continue;
+		}
+		if (nm) {
+			if (quiet && d <= quiet)
+				quiet = 0;
+			if (!quiet && d <= TL_MAX_DEPTH && tl_names_visit(nm, n, s, src))
+				quiet = d;
 		}
 		/* the field name is slow to get: only where it decides something */
 		TSFieldId fid = 0;
@@ -1244,7 +1373,7 @@ static int is_global(pyf_file *f, const func *fn, const char *k, size_t l)
 	return 1;
 }
 
-static jv globals_of(pyf_file *f, const func *fn)
+static void globals_of(sbuf *o, pyf_file *f, const func *fn)
 {
 	size_t n = 0;
 	char **v = malloc((f->uses.n + 1) * sizeof *v);
@@ -1256,70 +1385,86 @@ static jv globals_of(pyf_file *f, const func *fn)
 			v[n++] = strndup(k, f->uses.l[i]);
 	}
 	qsort(v, n, sizeof *v, cmp_str);
-	jv a = jv_array();
+	sb_putc(o, '[');
 	for (size_t i = 0; i < n; i++) {
-		a = jv_array_append(a, jv_string(v[i]));
+		if (i)
+			sb_putc(o, ',');
+		json_str(o, v[i]);
 		free(v[i]);
 	}
+	sb_putc(o, ']');
 	free(v);
-	return a;
 }
 
 /* The imports that bind a name the function uses (the first binding of
  * each), plus __future__ and star imports, in file order. */
-static jv imports_of(pyf_file *f, const func *fn)
+static void imports_of(sbuf *o, pyf_file *f, const func *fn)
 {
 	build_imports(f);
-	jv a = jv_array();
+	sb_putc(o, '[');
 	sset done = { 0 };
+	int first = 1;
 	for (int i = 0; i < f->nimps; i++) {
 		imp *m = &f->imps[i];
 		if (!m->always && (!is_global(f, fn, m->name, m->nlen) || ss_has(&done, m->name, m->nlen)))
 			continue;
 		if (!m->always)
 			ss_add(&done, m->name, m->nlen);
-		a = jv_array_append(a, jv_string(m->line));
+		if (!first)
+			sb_putc(o, ',');
+		first = 0;
+		json_str(o, m->line);
 	}
+	sb_putc(o, ']');
 	ss_free(&done);
-	return a;
 }
 
-jv pyf_record(pyf_file *f, int i, jv r)
+int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, tl_names *names)
 {
 	func *fn = &f->fn[i];
 	const char *src = f->src;
 	TSNode def = fn->def;
 	uint32_t a = ts_node_start_byte(def), b = fn->end;
 	uint32_t col = ts_node_start_point(def).column;
-	r = jv_object_set(r, jv_string("qualname"), jv_string(fn->qualname));
-	r = jv_object_set(r, jv_string("name"), jv_string(fn->info.name));
-	r = jv_object_set(r, jv_string("kind"), jv_string(pyf_kind_name[fn->info.kind]));
-	r = jv_object_set(r, jv_string("is_async"), jv_bool(fn->info.is_async));
+	json_lit(o, ",\"qualname\":");
+	json_str(o, fn->qualname);
+	json_lit(o, ",\"name\":");
+	json_str(o, fn->info.name);
+	json_lit(o, ",\"kind\":\"");
+	json_lit(o, pyf_kind_name[fn->info.kind]);
+	json_lit(o, fn->info.is_async ? "\",\"is_async\":true" : "\",\"is_async\":false");
 
 	ss_clear(&f->uses);
 	ss_clear(&f->binds);
 	ss_clear(&f->globs);
-	int gen = walk_def(f, def);
-	r = jv_object_set(r, jv_string("is_generator"), jv_bool(gen));
-	r = jv_object_set(r, jv_string("lineno"), jv_number(fn->info.lineno));
-	r = jv_object_set(r, jv_string("end_lineno"), jv_number(fn->info.end_lineno));
+	int gen = walk_def(f, def, names);
+	json_lit(o, gen ? ",\"is_generator\":true,\"lineno\":" : ",\"is_generator\":false,\"lineno\":");
+	json_int(o, fn->info.lineno);
+	json_lit(o, ",\"end_lineno\":");
+	json_int(o, fn->info.end_lineno);
 
-	sbuf code = { 0 };
-	sb_put(&code, "", 0);
-	dedent_into(&code, src, a, b, col);
-	sb_putc(&code, '\n');
-	r = jv_object_set(r, jv_string("code"), jv_string_sized(code.b, (int)code.n));
+	code->n = 0;
+	sb_put(code, "", 0);
+	dedent_into(code, src, a, b, col);
+	sb_putc(code, '\n');
+	json_lit(o, ",\"code\":");
+	pyf_put_string(o, code->b, code->n);
 
-	jv decs = jv_array();
+	json_lit(o, ",\"decorators\":[");
 	if (!ts_node_eq(fn->outer, def)) {
 		uint32_t nc = ts_node_named_child_count(fn->outer);
+		int first = 1;
 		for (uint32_t k = 0; k < nc; k++) {
 			TSNode d = ts_node_named_child(fn->outer, k);
-			if (ts_node_symbol(d) == K.decorator && ts_node_named_child_count(d) > 0)
-				decs = jv_array_append(decs, node_flat(ts_node_named_child(d, 0), src));
+			if (ts_node_symbol(d) == K.decorator && ts_node_named_child_count(d) > 0) {
+				if (!first)
+					sb_putc(o, ',');
+				first = 0;
+				json_flat(o, ts_node_named_child(d, 0), src);
+			}
 		}
 	}
-	r = jv_object_set(r, jv_string("decorators"), decs);
+	sb_putc(o, ']');
 
 	/* docstring and body */
 	TSNode body = ts_node_child_by_field_id(def, K.f_body);
@@ -1334,12 +1479,13 @@ jv pyf_record(pyf_file *f, int i, jv r)
 				ds = (TSNode){ 0 };
 		}
 	}
+	json_lit(o, ",\"docstring\":");
 	if (raw) {
 		char *clean = pyf_cleandoc(raw, rawlen);
-		r = jv_object_set(r, jv_string("docstring"), jv_string(clean));
+		json_str(o, clean);
 		free(clean);
 	} else
-		r = jv_object_set(r, jv_string("docstring"), jv_null());
+		json_lit(o, "null");
 	/* body: the lines after the docstring statement, dedented like code */
 	sbuf bd = { 0 };
 	sb_put(&bd, "", 0);
@@ -1389,39 +1535,66 @@ jv pyf_record(pyf_file *f, int i, jv r)
 			sb_putc(&bd, '\n');
 		}
 	}
-	r = jv_object_set(r, jv_string("body"), jv_string_sized(bd.b, (int)bd.n));
+	json_lit(o, ",\"body\":");
+	pyf_put_string(o, bd.b, bd.n);
 	free(bd.b);
 
-	r = jv_object_set(r, jv_string("signature"), signature(f, def));
+	json_lit(o, ",\"signature\":");
+	signature(o, f, def);
 
+	json_lit(o, ",\"class\":");
 	if (!ts_node_is_null(fn->cls)) {
-		jv c = jv_object();
 		TSNode cn = ts_node_child_by_field_id(fn->cls, K.f_name);
-		c = jv_object_set(c, jv_string("name"), node_flat(cn, src));
+		json_lit(o, "{\"name\":");
+		json_flat(o, cn, src);
 		size_t ql = strlen(fn->qualname) - strlen(fn->info.name) - 1;
-		c = jv_object_set(c, jv_string("qualname"), jv_string_sized(fn->qualname, (int)ql));
-		jv bases = jv_array();
+		json_lit(o, ",\"qualname\":");
+		pyf_put_string(o, fn->qualname, ql);
+		json_lit(o, ",\"bases\":[");
 		TSNode sup = ts_node_child_by_field_id(fn->cls, K.f_superclasses);
 		uint32_t nc = ts_node_is_null(sup) ? 0 : ts_node_named_child_count(sup);
+		int first = 1;
 		for (uint32_t k = 0; k < nc; k++) {
 			TSNode x = ts_node_named_child(sup, k);
 			if (ts_node_symbol(x) != K.kwarg && ts_node_symbol(x) != K.comment &&
-			    ts_node_symbol(x) != K.dict_splat)
-				bases = jv_array_append(bases, node_flat(x, src));
+			    ts_node_symbol(x) != K.dict_splat) {
+				if (!first)
+					sb_putc(o, ',');
+				first = 0;
+				json_flat(o, x, src);
+			}
 		}
-		c = jv_object_set(c, jv_string("bases"), bases);
-		r = jv_object_set(r, jv_string("class"), c);
+		json_lit(o, "]}");
 	} else
-		r = jv_object_set(r, jv_string("class"), jv_null());
+		json_lit(o, "null");
 
-	r = jv_object_set(r, jv_string("imports"), imports_of(f, fn));
-	r = jv_object_set(r, jv_string("globals"), globals_of(f, fn));
-	if (raw) {
-		r = jv_object_set(r, jv_string("doctests"),
-				  memmem(raw, rawlen, ">>>", 3) ? pyf_doctests(raw, rawlen, py_line(str)) : jv_array());
-		free(raw);
+	json_lit(o, ",\"imports\":");
+	imports_of(o, f, fn);
+	json_lit(o, ",\"globals\":");
+	globals_of(o, f, fn);
+	json_lit(o, ",\"doctests\":");
+	int ndoc = 0;
+	if (raw && memmem(raw, rawlen, ">>>", 3)) {
+		jv d = pyf_doctests(raw, rawlen, py_line(str));
+		ndoc = jv_array_length(jv_copy(d));
+		size_t dl;
+		char *ds_ = rec_dump(d, &dl);
+		sb_put(o, ds_, dl);
+		free(ds_);
 	} else
-		r = jv_object_set(r, jv_string("doctests"), jv_array());
+		json_lit(o, "[]");
+	free(raw);
+	return ndoc;
+}
+
+jv pyf_record(pyf_file *f, int i, jv r)
+{
+	sb o = { 0 }, code = { 0 };
+	sb_put(&o, "{\"_\":0", 6);
+	pyf_record_json(f, i, &o, &code, NULL);
+	sb_putc(&o, '}');
+	jv v = jv_parse_sized(o.b, (int)o.n);
+	free(o.b);
 	free(code.b);
-	return r;
+	return jv_object_merge(r, jv_object_delete(v, jv_string("_")));
 }

@@ -379,6 +379,74 @@ static void ob_value(outbuf *o, jv v)	/* does not consume v */
 	}
 }
 
+static inline char *put_char(char *w, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {	/* UTF-8 bytes are >= 0x80 */
+		*w++ = (char)c;
+		return w;
+	}
+	*w++ = '\\';
+	switch (c) {
+	case '"': *w++ = '"'; break;
+	case '\\': *w++ = '\\'; break;
+	case '\n': *w++ = 'n'; break;
+	case '\t': *w++ = 't'; break;
+	case '\r': *w++ = 'r'; break;
+	case '\b': *w++ = 'b'; break;
+	case '\f': *w++ = 'f'; break;
+	default: memcpy(w, "u00", 3); w[3] = hex[c >> 4]; w[4] = hex[c & 15]; w += 5;
+	}
+	return w;
+}
+
+/* The bytes of x (little-endian order) that need escaping (below 0x20,
+ * '"', '\\', 0x7f) have their high bit set in the result; bytes above the
+ * lowest such byte may be flagged wrongly (borrows), so only the lowest
+ * flag is exact, and "none" is exact. Bytes >= 0x80 are never flagged. */
+static inline uint64_t word_specials(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d)) & high;
+}
+
+char *rec_put_string(char *w0, const char *s, size_t n)
+{
+	const uint64_t high = 0x8080808080808080ull;
+	char *w = w0;
+	uint64_t hi = 0;	/* any byte >= 0x80: then the text must be checked as UTF-8 */
+	*w++ = '"';
+	size_t i = 0;
+	while (i + 8 <= n) {	/* 8 bytes at a time up to the next byte to escape */
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		hi |= x;
+		uint64_t sp = word_specials(x);
+		if (!sp) {
+			memcpy(w, &x, 8);
+			w += 8;
+			i += 8;
+			continue;
+		}
+		size_t k = (size_t)__builtin_ctzll(sp) / 8;	/* the first one: exact */
+		memcpy(w, &x, 8);	/* the plain bytes before it (the rest is overwritten) */
+		w = put_char(w + k, (unsigned char)s[i + k]);
+		i += k + 1;
+	}
+	for (; i < n; i++) {
+		hi |= (unsigned char)s[i];
+		w = put_char(w, (unsigned char)s[i]);
+	}
+	*w++ = '"';
+	if ((hi & high) && !utf8_valid(s, n)) {	/* jv's replacement characters, then the same escaping */
+		jv bad = jv_string_sized(s, (int)n);
+		w = rec_put_string(w0, jv_string_value(bad), (size_t)jv_string_length_bytes(jv_copy(bad)));
+		jv_free(bad);
+	}
+	return w;
+}
+
 char *rec_dump(jv rec, size_t *len)
 {
 	outbuf o = { 0 };

@@ -48,6 +48,13 @@ int rec_write(FILE *f, jv rec);
 /* The same compact JSON as a malloc'd NUL-terminated string. Consumes rec. */
 char *rec_dump(jv rec, size_t *len);
 
+/* Write at w the JSON text rec_write writes for jv_string_sized(s, n), for
+ * writers that build a record's JSON straight into a buffer; returns the end.
+ * Invalid UTF-8 is replaced as jv does it, so the bytes are the same. w needs
+ * room for REC_STRING_MAX(n) bytes. */
+#define REC_STRING_MAX(n) (6 * (size_t)(n) + 2)
+char *rec_put_string(char *w, const char *s, size_t n);
+
 /* The whole record as a compact string with sorted keys (for hashing: a
  * canonical form). Consumes rec; free() the result. */
 char *rec_canonical(jv rec, size_t *len);

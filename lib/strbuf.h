@@ -20,6 +20,19 @@ static inline void sb_put(sb *o, const char *s, size_t n)
 	o->b[o->n] = 0;
 }
 
+/* Room for n more bytes (and the NUL): where to write them; the caller
+ * then advances o->n and writes the NUL. */
+static inline char *sb_reserve(sb *o, size_t n)
+{
+	if (o->n + n + 1 > o->cap) {
+		o->cap = (o->n + n + 1) * 2 + 64;
+		o->b = realloc(o->b, o->cap);
+		if (!o->b)
+			abort();
+	}
+	return o->b + o->n;
+}
+
 static inline void sb_puts(sb *o, const char *s) { sb_put(o, s, strlen(s)); }
 
 #endif

@@ -58,6 +58,38 @@ static int is_clause(TSSymbol s)
 	       s == S.match_stmt || s == S.case_clause || s == S.error;
 }
 
+/* --- tree helpers ------------------------------------------------------------ */
+
+/* Named children through a cursor: ts_node_named_child(n, i) starts again
+ * from the first child every time, so a loop over it is quadratic in a long
+ * block or module.
+ *	kids k;
+ *	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) ...
+ *	kid_done(&k); */
+typedef struct { TSTreeCursor c; long left; int more; } kids;
+
+static TSNode kid_next(kids *k)
+{
+	while (k->more) {
+		TSNode c = ts_tree_cursor_current_node(&k->c);
+		/* counted: a failed move of the cursor costs as much as one that works */
+		k->more = --k->left > 0 && ts_tree_cursor_goto_next_sibling(&k->c);
+		if (ts_node_is_named(c))
+			return c;
+	}
+	return (TSNode){ 0 };
+}
+
+static TSNode kid_first(kids *k, TSNode n)
+{
+	k->c = ts_tree_cursor_new(n);
+	k->left = ts_node_child_count(n);	/* the current child and those after it */
+	k->more = k->left > 0 && ts_tree_cursor_goto_first_child(&k->c);
+	return kid_next(k);
+}
+
+static void kid_done(kids *k) { ts_tree_cursor_delete(&k->c); }
+
 /* --- one file ------------------------------------------------------------------ */
 
 typedef struct {
@@ -70,11 +102,64 @@ struct tl_file {
 	int n, cap;
 };
 
+/* A set of byte strings pointing into the source (per test function). */
+typedef struct { const char **k; uint32_t *l; size_t n, cap; } strset;
+
+static uint64_t str_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Adds s; 1 when it was not there yet. */
+static int strset_add(strset *x, const char *s, size_t n)
+{
+	if ((x->n + 1) * 2 > x->cap) {
+		strset y = { 0 };
+		y.cap = x->cap ? x->cap * 2 : 64;
+		y.k = calloc(y.cap, sizeof *y.k);
+		y.l = calloc(y.cap, sizeof *y.l);
+		if (!y.k || !y.l)
+			abort();
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->k[i])
+				strset_add(&y, x->k[i], x->l[i]);
+		free(x->k);
+		free(x->l);
+		*x = y;
+	}
+	size_t i = str_hash(s, n) & (x->cap - 1);
+	for (; x->k[i]; i = (i + 1) & (x->cap - 1))
+		if (x->l[i] == n && !memcmp(x->k[i], s, n))
+			return 0;
+	x->k[i] = s;
+	x->l[i] = (uint32_t)n;
+	x->n++;
+	return 1;
+}
+
+static int strset_has(const strset *x, const char *s, size_t n)
+{
+	if (!x->cap)
+		return 0;
+	for (size_t i = str_hash(s, n) & (x->cap - 1); x->k[i]; i = (i + 1) & (x->cap - 1))
+		if (x->l[i] == n && !memcmp(x->k[i], s, n))
+			return 1;
+	return 0;
+}
+
+static void strset_free(strset *x) { free(x->k); free(x->l); }
+
 typedef struct {
 	const char *src;
 	char *pkg;		/* package of the file, for relative imports */
 	jv map;			/* local name -> dotted */
 	jv stars;		/* modules imported with * */
+	strset bound;		/* the names of map (pointers into its keys) */
+	tl_names_fn get;	/* names gathered by the caller's walk, if any */
+	void *get_ctx;
 } scanctx;
 
 static char *text(TSNode n, const char *src)
@@ -164,7 +249,7 @@ static void collect_imports(scanctx *c, TSNode n, int depth)
 		add_import(c, n);
 		return;
 	}
-	if (depth > 100)
+	if (depth > TL_IMPORT_DEPTH)
 		return;
 	if (s == S.fn || s == S.cls) {
 		TSNode body = ts_node_child_by_field_id(n, S.f_body);
@@ -175,9 +260,10 @@ static void collect_imports(scanctx *c, TSNode n, int depth)
 	if (!ts_node_is_named(n) || !(s == S.module || s == S.block || s == S.decorated ||
 				       is_clause(s)))
 		return;
-	uint32_t nc = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < nc; i++)
-		collect_imports(c, ts_node_named_child(n, i), depth + 1);
+	kids k;
+	for (TSNode x = kid_first(&k, n); !ts_node_is_null(x); x = kid_next(&k))
+		collect_imports(c, x, depth + 1);
+	kid_done(&k);
 }
 
 /* Resolve a dotted chain through the imports; add it and its prefixes. */
@@ -221,46 +307,6 @@ static void add_ref(scanctx *c, tl_test *t, const char *chain)
 	jv_free(bases);
 }
 
-/* A set of byte strings pointing into the source (per test function). */
-typedef struct { const char **k; uint32_t *l; size_t n, cap; } strset;
-
-static uint64_t str_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-/* Adds s; 1 when it was not there yet. */
-static int strset_add(strset *x, const char *s, size_t n)
-{
-	if ((x->n + 1) * 2 > x->cap) {
-		strset y = { 0 };
-		y.cap = x->cap ? x->cap * 2 : 64;
-		y.k = calloc(y.cap, sizeof *y.k);
-		y.l = calloc(y.cap, sizeof *y.l);
-		if (!y.k || !y.l)
-			abort();
-		for (size_t i = 0; i < x->cap; i++)
-			if (x->k[i])
-				strset_add(&y, x->k[i], x->l[i]);
-		free(x->k);
-		free(x->l);
-		*x = y;
-	}
-	size_t i = str_hash(s, n) & (x->cap - 1);
-	for (; x->k[i]; i = (i + 1) & (x->cap - 1))
-		if (x->l[i] == n && !memcmp(x->k[i], s, n))
-			return 0;
-	x->k[i] = s;
-	x->l[i] = (uint32_t)n;
-	x->n++;
-	return 1;
-}
-
-static void strset_free(strset *x) { free(x->k); free(x->l); }
-
 static int chain_ok_n(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -272,42 +318,70 @@ static int chain_ok_n(const char *s, size_t n)
 	return 1;
 }
 
-/* The names a test function uses: each distinct chain is resolved once. */
-static void scan_test(scanctx *c, tl_test *t, TSNode def)
+/* --- the names a test function uses ------------------------------------------ */
+
+struct tl_names {
+	strset chains, attrs;	/* byte strings into the source */
+};
+
+tl_names *tl_names_new(void)
 {
-	strset chains = { 0 }, attrs = { 0 };
+	pthread_once(&s_once, s_init);
+	tl_names *nm = calloc(1, sizeof *nm);
+	if (!nm)
+		abort();
+	return nm;
+}
+
+void tl_names_free(tl_names *nm)
+{
+	if (!nm)
+		return;
+	strset_free(&nm->chains);
+	strset_free(&nm->attrs);
+	free(nm);
+}
+
+int tl_names_visit(tl_names *nm, TSNode n, TSSymbol s, const char *src)
+{
+	size_t l;
+	if (s == S.attribute) {
+		const char *ch = py_text(n, src, &l);
+		if (chain_ok_n(ch, l)) {
+			strset_add(&nm->chains, ch, l);
+			for (size_t i = 0; i < l; i++)	/* every .name in it is an attribute used */
+				if (ch[i] == '.') {
+					size_t e = i + 1;
+					while (e < l && ch[e] != '.')
+						e++;
+					strset_add(&nm->attrs, ch + i + 1, e - i - 1);
+				}
+			return 1;	/* the prefixes come from the chain */
+		}
+		TSNode a = ts_node_child_by_field_id(n, S.f_attribute);
+		if (!ts_node_is_null(a)) {
+			const char *at = py_text(a, src, &l);
+			strset_add(&nm->attrs, at, l);
+		}
+	} else if (s == S.ident) {
+		const char *id = py_text(n, src, &l);
+		strset_add(&nm->chains, id, l);
+	}
+	return 0;
+}
+
+/* The walk over a def, for a test function no caller walked for us. */
+static void walk_test(tl_names *nm, TSNode def, const char *src)
+{
 	TSTreeCursor cur = ts_tree_cursor_new(def);
 	int d = 0;
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&cur);
-		TSSymbol s = ts_node_symbol(n);
 		int descend = 1;
-		if (s == S.attribute) {
-			size_t l;
-			const char *ch = py_text(n, c->src, &l);
-			if (chain_ok_n(ch, l)) {
-				strset_add(&chains, ch, l);
-				for (size_t i = 0; i < l; i++)	/* every .name in it is an attribute used */
-					if (ch[i] == '.') {
-						size_t e = i + 1;
-						while (e < l && ch[e] != '.')
-							e++;
-						strset_add(&attrs, ch + i + 1, e - i - 1);
-					}
-				descend = 0;	/* the prefixes come from the chain */
-			} else {
-				TSNode a = ts_node_child_by_field_id(n, S.f_attribute);
-				if (!ts_node_is_null(a)) {
-					const char *at = py_text(a, c->src, &l);
-					strset_add(&attrs, at, l);
-				}
-			}
-		} else if (s == S.ident && d > 0) {
-			size_t l;
-			const char *id = py_text(n, c->src, &l);
-			strset_add(&chains, id, l);
-		}
-		if (descend && d < 400 && ts_tree_cursor_goto_first_child(&cur)) {
+		if (d > 0)
+			descend = !tl_names_visit(nm, n, ts_node_symbol(n), src);
+		if (descend && d < TL_MAX_DEPTH && ts_node_child_count(n) > 0 &&
+		    ts_tree_cursor_goto_first_child(&cur)) {
 			d++;
 			continue;
 		}
@@ -322,26 +396,30 @@ static void scan_test(scanctx *c, tl_test *t, TSNode def)
 	}
 done:
 	ts_tree_cursor_delete(&cur);
+}
+
+/* Each distinct chain is resolved once. */
+static void resolve(scanctx *c, tl_test *t, const tl_names *nm)
+{
+	const strset *chains = &nm->chains, *attrs = &nm->attrs;
 	int stars = jv_array_length(jv_copy(c->stars)) > 0;
-	for (size_t i = 0; i < chains.cap; i++) {
-		if (!chains.k[i])
+	for (size_t i = 0; i < chains->cap; i++) {
+		if (!chains->k[i])
 			continue;
-		const char *ch = chains.k[i];
-		size_t l = chains.l[i];
+		const char *ch = chains->k[i];
+		size_t l = chains->l[i];
 		const char *dot = memchr(ch, '.', l);
 		size_t fl = dot ? (size_t)(dot - ch) : l;
 		/* only names the imports (or a star import) can explain */
-		if (!stars && !jv_object_has(jv_copy(c->map), jv_string_sized(ch, (int)fl)))
+		if (!stars && !strset_has(&c->bound, ch, fl))
 			continue;
 		char *z = strndup(ch, l);
 		add_ref(c, t, z);
 		free(z);
 	}
-	for (size_t i = 0; i < attrs.cap; i++)
-		if (attrs.k[i])
-			t->attrs = jv_object_set(t->attrs, jv_string_sized(attrs.k[i], (int)attrs.l[i]), jv_true());
-	strset_free(&chains);
-	strset_free(&attrs);
+	for (size_t i = 0; i < attrs->cap; i++)
+		if (attrs->k[i])
+			t->attrs = jv_object_set(t->attrs, jv_string_sized(attrs->k[i], (int)attrs->l[i]), jv_true());
 }
 
 static TSNode undecorate(TSNode n)
@@ -376,15 +454,30 @@ static void add_test(tl_file *f, scanctx *c, const char *id, TSNode def)
 	t->id = strdup(id);
 	t->refs = jv_object();
 	t->attrs = jv_object();
-	scan_test(c, t, def);
+	const tl_names *given = c->get ? c->get(c->get_ctx, def) : NULL;
+	if (given)
+		resolve(c, t, given);
+	else {
+		tl_names own = { 0 };
+		walk_test(&own, def, c->src);
+		resolve(c, t, &own);
+		strset_free(&own.chains);
+		strset_free(&own.attrs);
+	}
 }
 
 tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 {
+	return tl_scan_file_with(path, tree, src, NULL, 0, NULL, NULL);
+}
+
+tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, const TSNode *imports,
+			   int nimports, tl_names_fn get, void *ctx)
+{
 	pthread_once(&s_once, s_init);
 	TSNode root = ts_tree_root_node(tree);
 	tl_file *f = calloc(1, sizeof *f);
-	scanctx c = { .src = src, .map = jv_object(), .stars = jv_array() };
+	scanctx c = { .src = src, .map = jv_object(), .stars = jv_array(), .get = get, .get_ctx = ctx };
 	char *mod = pyf_module_name(path);
 	char *d = strrchr(mod, '.');
 	if (d)
@@ -392,10 +485,19 @@ tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 	else
 		mod[0] = 0;
 	c.pkg = mod;
-	collect_imports(&c, root, 0);
-	uint32_t nc = ts_node_named_child_count(root);
-	for (uint32_t i = 0; i < nc; i++) {
-		TSNode n = undecorate(ts_node_named_child(root, i));
+	if (imports)
+		for (int i = 0; i < nimports; i++)
+			add_import(&c, imports[i]);
+	else
+		collect_imports(&c, root, 0);
+	for (int it = jv_object_iter(c.map); jv_object_iter_valid(c.map, it); it = jv_object_iter_next(c.map, it)) {
+		jv k = jv_object_iter_key(c.map, it);	/* the map keeps the string: the pointer stays good */
+		strset_add(&c.bound, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)));
+		jv_free(k);
+	}
+	kids top;
+	for (TSNode tn = kid_first(&top, root); !ts_node_is_null(tn); tn = kid_next(&top)) {
+		TSNode n = undecorate(tn);
 		TSSymbol s = ts_node_symbol(n);
 		char *id;
 		if (s == S.fn && is_test_name(n, src)) {
@@ -408,9 +510,10 @@ tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 		} else if (s == S.cls) {
 			TSNode body = ts_node_child_by_field_id(n, S.f_body);
 			char *cname = text(ts_node_child_by_field_id(n, S.f_name), src);
-			uint32_t bc = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
-			for (uint32_t k = 0; k < bc; k++) {
-				TSNode m = undecorate(ts_node_named_child(body, k));
+			kids k;
+			for (TSNode bn = ts_node_is_null(body) ? body : kid_first(&k, body); !ts_node_is_null(bn);
+			     bn = kid_next(&k)) {
+				TSNode m = undecorate(bn);
 				if (ts_node_symbol(m) != S.fn || !is_test_name(m, src))
 					continue;
 				char *name = text(ts_node_child_by_field_id(m, S.f_name), src);
@@ -420,9 +523,13 @@ tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src)
 				free(id);
 				free(name);
 			}
+			if (!ts_node_is_null(body))
+				kid_done(&k);
 			free(cname);
 		}
 	}
+	kid_done(&top);
+	strset_free(&c.bound);
 	jv_free(c.map);
 	jv_free(c.stars);
 	free(mod);
@@ -592,13 +699,21 @@ jv tl_tests_for(const tl_index *x, const char *module, const char *qualname)
 		return jv_array();
 	const char *last = strrchr(qualname, '.');
 	ivec found = { 0 };
-	char *m = strdup(module);
-	for (;;) {	/* the module and each package above it */
-		char *key;
+	/* keys "<package>.<qualname>" (and "<package>.<class>" for a method),
+	 * for the module and each package above it, built in one buffer */
+	size_t ml = strlen(module), ql = strlen(qualname);
+	char *key = malloc(ml + ql + 2);
+	if (!key)
+		abort();
+	memcpy(key, module, ml);
+	for (;;) {
+		size_t k = ml;
+		if (ml)
+			key[k++] = '.';
 		if (last) {	/* a method: the class used and the attribute used, both */
-			if (asprintf(&key, "%s%s%.*s", m, *m ? "." : "", (int)(last - qualname), qualname) < 0)
-				abort();
-			const posting *c = pm_find(&x->refs, key, strlen(key), NULL);
+			size_t cl = (size_t)(last - qualname);
+			memcpy(key + k, qualname, cl);
+			const posting *c = pm_find(&x->refs, key, k + cl, NULL);
 			const posting *a = c ? pm_find(&x->attrs, last + 1, strlen(last + 1), NULL) : NULL;
 			for (int i = 0, j = 0; a && i < c->n && j < a->n;) {	/* both ascending */
 				if (c->t[i] < a->t[j])
@@ -611,20 +726,18 @@ jv tl_tests_for(const tl_index *x, const char *module, const char *qualname)
 					j++;
 				}
 			}
-			free(key);
 		}
-		if (asprintf(&key, "%s%s%s", m, *m ? "." : "", qualname) < 0)
-			abort();
-		const posting *p = pm_find(&x->refs, key, strlen(key), NULL);
+		memcpy(key + k, qualname, ql);
+		const posting *p = pm_find(&x->refs, key, k + ql, NULL);
 		for (int i = 0; p && i < p->n; i++)
 			iv_push(&found, p->t[i]);
-		free(key);
-		char *d = strrchr(m, '.');
-		if (!d)
+		while (ml > 0 && key[ml - 1] != '.')
+			ml--;
+		if (!ml)
 			break;
-		*d = 0;
+		ml--;	/* the package above */
 	}
-	free(m);
+	free(key);
 	cmp_x = x;
 	if (found.n > 1)
 		qsort(found.v, found.n, sizeof *found.v, cmp_test);

@@ -26,6 +26,28 @@ int tl_is_test_path(const char *path);
 typedef struct tl_file tl_file;
 /* The tests of one parsed test file; NULL when it has none. */
 tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src);
+
+/* The names a test function uses are gathered by a walk over its def. A
+ * caller that walks the def anyway (the extractor builds its record) can
+ * gather them in the same walk: it calls tl_names_visit for every named
+ * node below the def down to TL_MAX_DEPTH, in order, skipping the nodes
+ * under one for which it returned 1; then it hands them to
+ * tl_scan_file_with, whose get() returns the names of a test function's
+ * def (function_definition), or NULL to walk it there. */
+#define TL_MAX_DEPTH 400
+typedef struct tl_names tl_names;
+tl_names *tl_names_new(void);
+int tl_names_visit(tl_names *nm, TSNode n, TSSymbol sym, const char *src);
+void tl_names_free(tl_names *nm);
+typedef const tl_names *(*tl_names_fn)(void *ctx, TSNode def);
+/* imports: the file's import statements that its walk for them would find
+ * (import and from-import statements reached through module, block,
+ * decorated, def and class bodies and the clauses of if, try, with, for,
+ * while, match and ERROR, entering none deeper than TL_IMPORT_DEPTH), in
+ * order; NULL to walk for them here. */
+#define TL_IMPORT_DEPTH 100
+tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, const TSNode *imports,
+			   int nimports, tl_names_fn get, void *ctx);
 void tl_file_free(tl_file *f);
 
 typedef struct tl_index tl_index;

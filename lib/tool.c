@@ -435,6 +435,16 @@ void ls_emit(ls_tool *t, jv rec)
 	rs->out++;
 }
 
+void ls_emit_json(ls_tool *t, const char *json, size_t n)
+{
+	struct ls_run_state *rs = t->rs;
+	if (ls_limit_reached(t))
+		return;
+	if ((fwrite(json, 1, n, stdout) != n || putc('\n', stdout) == EOF) && !rs->io_error++)
+		ls_warn("write error on stdout: %s", strerror(errno));
+	rs->out++;
+}
+
 void ls_reject(ls_tool *t, jv rec, const char *code, const char *message, int is_error)
 {
 	struct ls_run_state *rs = t->rs;

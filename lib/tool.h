@@ -118,6 +118,9 @@ jv ls_drop(jv rec, const char *reason);
  * same contract pieces, used directly. */
 void ls_begin(ls_tool *t);			/* opens --rejects, starts the progress bar */
 void ls_emit(ls_tool *t, jv rec);		/* to stdout, counted; honours --limit */
+/* A record its tool wrote as compact JSON itself (exactly the bytes rec_write
+ * would write, without the newline): to stdout, counted; honours --limit. */
+void ls_emit_json(ls_tool *t, const char *json, size_t n);
 int ls_limit_reached(const ls_tool *t);
 void ls_count_in(ls_tool *t);
 void ls_reject(ls_tool *t, jv rec, const char *code, const char *message, int is_error);

@@ -120,6 +120,32 @@ int main(void)
 		jv_free(want);
 	}
 
+	/* rec_put_string: the bytes jq writes for the same jv string, on
+	 * strings built to hit every case (escapes at every offset of an
+	 * 8-byte word, UTF-8, invalid UTF-8, NUL) */
+	{
+		static const char pool[] = "ab\"\\\n\t\r\b\f\x01\x1f\x7f \xc3\xa9\xe2\x82\xac\xff\xc0\xed\xa0\x80/\0~";
+		unsigned seed = 12345;
+		int same = 1;
+		for (int k = 0; k < 3000 && same; k++) {
+			char s[64];
+			size_t n = (size_t)(k % 40);
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 1103515245u + 12345u;
+				s[i] = pool[(seed >> 16) % (sizeof pool - 1)];
+			}
+			jv want = jv_dump_string(jv_string_sized(s, (int)n), 0);
+			char out[6 * 64 + 2];
+			char *e = rec_put_string(out, s, n);
+			size_t wl = (size_t)jv_string_length_bytes(jv_copy(want));
+			same = (size_t)(e - out) == wl && !memcmp(out, jv_string_value(want), wl);
+			if (!same)
+				printf("# differs on case %d (%zu bytes)\n", k, n);
+			jv_free(want);
+		}
+		T_OK(same, "rec_put_string writes what jq writes for 3000 mixed strings");
+	}
+
 	T_OK(utf8_valid("abc\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 12), "valid UTF-8");
 	T_OK(!utf8_valid("\xc0\xaf", 2), "overlong encoding rejected");
 	T_OK(!utf8_valid("\xed\xa0\x80", 3), "surrogate rejected");

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include "t.h"
 #include "pyparse.h"
+#include "pyfunc.h"
 #include "testlink.h"
 
 static const char *TEST_SRC =
@@ -65,6 +66,43 @@ int main(void)
 	T_EQ_STR(J(tl_tests_for(x, "pkg.mod", "helper.<locals>.g")), "[]", "nested functions are not linked");
 	tl_free(x);
 	ts_tree_delete(t);
+
+	/* The imports the extractor's statement walk hands over are those this
+	 * module's own walk finds: the same links either way, on imports in
+	 * every kind of place (nested blocks, bodies, except*, decorated). */
+	static const char *SRC2 =
+		"import a.b as ab\n"
+		"if X:\n    from c import d\nelse:\n    import e\n"
+		"try:\n    from f import g\nexcept* E:\n    from h import i\n"
+		"@dec\nclass TestK:\n    from j import k\n    def test_m(self):\n        from l import mm\n"
+		"        ab.x(); d(); e.y(); g(); i(); k(); mm()\n"
+		"def test_n():\n    with w:\n        import o.p\n    o.p.q(); d()\n";
+	TSTree *t2 = py_parse(P, SRC2, strlen(SRC2));
+	pyf_file *pf = pyf_scan(P, SRC2, strlen(SRC2));
+	int ni;
+	const TSNode *imps = pyf_tl_imports(pf, &ni);
+	T_OK(imps != NULL, "the statement walk knows the imports");
+	tl_index *x1 = tl_new(), *x2 = tl_new();
+	tl_add(x1, tl_scan_file("tests/test_k.py", t2, SRC2));
+	tl_add(x2, tl_scan_file_with("tests/test_k.py", pyf_tree(pf), SRC2, imps, ni, NULL, NULL));
+	static const char *const q[][2] = { { "a.b", "x" }, { "c", "d" }, { "e", "y" }, { "f", "g" },
+		{ "h", "i" }, { "j", "k" }, { "l", "mm" }, { "o.p", "q" } };
+	int same = 1;
+	for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+		const char *a = J(tl_tests_for(x1, q[i][0], q[i][1]));
+		const char *b = J(tl_tests_for(x2, q[i][0], q[i][1]));
+		if (strcmp(a, b)) {
+			printf("# %s.%s: %s vs %s\n", q[i][0], q[i][1], a, b);
+			same = 0;
+		}
+	}
+	T_OK(same, "links from the handed-over imports are the walk's own");
+	T_EQ_STR(J(tl_tests_for(x2, "c", "d")), "[\"tests/test_k.py::TestK::test_m\",\"tests/test_k.py::test_n\"]",
+		 "an import in an if block links");
+	tl_free(x1);
+	tl_free(x2);
+	pyf_free(pf);
+	ts_tree_delete(t2);
 	ts_parser_delete(P);
 	return t_done();
 }
