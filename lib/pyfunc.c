@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pyparse.h"
+#include "strset.h"
 #include "record.h"
 #include "testlink.h"
 #include "tsalloc.h"
@@ -79,105 +80,6 @@ static void sb_putc(sbuf *o, char c)
 	}
 }
 
-/* A set of byte strings (pointers into the source, not owned). */
-typedef struct { const char **k; uint32_t *l; size_t n, cap; } sset;
-
-static uint64_t fnv(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-static int ss_find(const sset *s, const char *k, size_t n, size_t *slot)
-{
-	if (!s->cap)
-		return 0;
-	size_t i = fnv(k, n) & (s->cap - 1);
-	while (s->k[i]) {
-		if (s->l[i] == n && !memcmp(s->k[i], k, n)) {
-			*slot = i;
-			return 1;
-		}
-		i = (i + 1) & (s->cap - 1);
-	}
-	*slot = i;
-	return 0;
-}
-
-static int ss_has(const sset *s, const char *k, size_t n)
-{
-	size_t slot;
-	return ss_find(s, k, n, &slot);
-}
-
-static void ss_add(sset *s, const char *k, size_t n)
-{
-	size_t slot;
-	if (s->cap && ss_find(s, k, n, &slot))
-		return;
-	if ((s->n + 1) * 2 > s->cap) {
-		sset t = { 0 };
-		t.cap = s->cap ? s->cap * 2 : 16;
-		t.k = calloc(t.cap, sizeof *t.k);
-		t.l = calloc(t.cap, sizeof *t.l);
-		if (!t.k || !t.l)
-			abort();
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->k[i])
-				ss_add(&t, s->k[i], s->l[i]);
-		free(s->k);
-		free(s->l);
-		*s = t;
-	}
-	ss_find(s, k, n, &slot);
-	s->k[slot] = k;
-	s->l[slot] = (uint32_t)n;
-	s->n++;
-}
-
-static void ss_clear(sset *s)
-{
-	if (s->cap) {
-		memset(s->k, 0, s->cap * sizeof *s->k);
-		s->n = 0;
-	}
-}
-static void ss_free(sset *s) { free(s->k); free(s->l); memset(s, 0, sizeof *s); }
-
-/* --- tree helpers ------------------------------------------------------------ */
-
-/* Named children through a cursor: ts_node_named_child(n, i) starts again
- * from the first child every time, so a loop over it is quadratic in a long
- * block or module.
- *	kids k;
- *	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) ...
- *	kid_done(&k); */
-typedef struct { TSTreeCursor c; long left; int more; } kids;
-
-static TSNode kid_next(kids *k)
-{
-	while (k->more) {
-		TSNode c = ts_tree_cursor_current_node(&k->c);
-		/* counted: a failed move of the cursor costs as much as one that works */
-		k->more = --k->left > 0 && ts_tree_cursor_goto_next_sibling(&k->c);
-		if (ts_node_is_named(c))
-			return c;
-	}
-	return (TSNode){ 0 };
-}
-
-static TSNode kid_first(kids *k, TSNode n)
-{
-	k->c = ts_tree_cursor_new(n);
-	k->left = ts_node_child_count(n);	/* the current child and those after it */
-	k->more = k->left > 0 && ts_tree_cursor_goto_first_child(&k->c);
-	return kid_next(k);
-}
-
-static void kid_done(kids *k) { ts_tree_cursor_delete(&k->c); }
-
 /* --- the file --------------------------------------------------------------- */
 
 typedef struct {
@@ -201,14 +103,14 @@ struct pyf_file {
 	size_t len;
 	func *fn;
 	int n, cap;
-	sset modnames;		/* names bound at module level */
+	strset modnames;		/* names bound at module level */
 	imp *imps;		/* module-level imports, built on first use */
 	int nimps, capimps, imps_built;
 	int has_imports;
 	TSNode *tl_imps;	/* import statements for test linking (pyf_tl_imports) */
 	int ntl, captl, tl_incomplete;
 	/* scratch for pyf_record, reused across functions */
-	sset uses, binds, globs;
+	strset uses, binds, globs;
 };
 
 int pyf_count(const pyf_file *f) { return f->n; }
@@ -356,7 +258,7 @@ static void bind_target(pyf_file *f, TSNode n)
 	size_t l;
 	if (s == K.ident) {
 		const char *t = py_text(n, f->src, &l);
-		ss_add(&f->modnames, t, l);
+		strset_add(&f->modnames, t, l);
 	} else if (s == K.pattern_list || s == K.tuple_pat || s == K.list_pat || s == K.list_splat_pat ||
 		   s == K.paren) {
 		uint32_t nc = ts_node_named_child_count(n);
@@ -387,7 +289,7 @@ static void bind_import(pyf_file *f, TSNode stmt)
 				l = (size_t)(dot - t);
 		} else
 			continue;
-		ss_add(&f->modnames, t, l);
+		strset_add(&f->modnames, t, l);
 	}
 }
 
@@ -437,7 +339,7 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		if (depth == 0) {
 			size_t l;
 			const char *t = py_text(name, f->src, &l);
-			ss_add(&f->modnames, t, l);
+			strset_add(&f->modnames, t, l);
 		}
 		scope *sc = &st[depth];
 		sc->is_class = s == K.cls;
@@ -491,8 +393,8 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		return;
 	int err = in_error || s == K.error;
 	int tl_kids = tlv && nd <= TL_IMPORT_DEPTH && tl_container(s);
-	kids k;
-	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) {
+	py_kids k;
+	for (TSNode c = py_kid_first(&k, n); !ts_node_is_null(c); c = py_kid_next(&k)) {
 		if (s == K.decorated) {
 			TSSymbol cs = ts_node_symbol(c);
 			if (cs == K.fn || cs == K.cls)
@@ -501,7 +403,7 @@ static void scan(pyf_file *f, TSNode n, scope *st, int depth, int in_error, TSNo
 		}
 		scan(f, c, st, depth, err, (TSNode){ 0 }, nd + 1, tl_kids);
 	}
-	kid_done(&k);
+	py_kid_done(&k);
 }
 
 pyf_file *pyf_scan(TSParser *p, const char *src, size_t len)
@@ -529,10 +431,10 @@ void pyf_free(pyf_file *f)
 	for (int i = 0; i < f->n; i++)
 		free(f->fn[i].qualname);
 	free(f->fn);
-	ss_free(&f->modnames);
-	ss_free(&f->uses);
-	ss_free(&f->binds);
-	ss_free(&f->globs);
+	strset_free(&f->modnames);
+	strset_free(&f->uses);
+	strset_free(&f->binds);
+	strset_free(&f->globs);
 	for (int i = 0; i < f->nimps; i++)
 		free(f->imps[i].line);
 	free(f->imps);
@@ -1077,10 +979,10 @@ static void collect_imports(pyf_file *f, TSNode n)
 		return;
 	if (s != K.module && !is_container(s))
 		return;
-	kids k;
-	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k))
+	py_kids k;
+	for (TSNode c = py_kid_first(&k, n); !ts_node_is_null(c); c = py_kid_next(&k))
 		collect_imports(f, c);
-	kid_done(&k);
+	py_kid_done(&k);
 }
 
 static void build_imports(pyf_file *f)
@@ -1339,13 +1241,13 @@ static int walk_def(pyf_file *f, TSNode def, tl_names *nm)
 				;
 			else if ((ps == K.fn || ps == K.cls) && fid == K.f_name) {
 				if (d > 1)
-					ss_add(&f->binds, t, l);
+					strset_add(&f->binds, t, l);
 			} else if (mode == M_GLOBAL)
-				ss_add(&f->globs, t, l);
+				strset_add(&f->globs, t, l);
 			else if (mode == M_BIND || mode == M_PARAM || mode == M_IMPORT)
-				ss_add(&f->binds, t, l);
-			else if (ss_has(&f->modnames, t, l))
-				ss_add(&f->uses, t, l);
+				strset_add(&f->binds, t, l);
+			else if (strset_has(&f->modnames, t, l))
+				strset_add(&f->uses, t, l);
 		} else if (s == K.yield && scope == 0)
 			gen = 1;
 		st[d].mode = mode;
@@ -1363,9 +1265,9 @@ static int cmp_str(const void *a, const void *b)
 
 static int is_global(pyf_file *f, const func *fn, const char *k, size_t l)
 {
-	if (!ss_has(&f->uses, k, l))
+	if (!strset_has(&f->uses, k, l))
 		return 0;
-	if (ss_has(&f->binds, k, l) && !ss_has(&f->globs, k, l))
+	if (strset_has(&f->binds, k, l) && !strset_has(&f->globs, k, l))
 		return 0;
 	if (!fn->info.nested && !fn->info.in_class && strlen(fn->info.name) == l &&
 	    !memcmp(fn->info.name, k, l))
@@ -1402,21 +1304,21 @@ static void imports_of(sbuf *o, pyf_file *f, const func *fn)
 {
 	build_imports(f);
 	sb_putc(o, '[');
-	sset done = { 0 };
+	strset done = { 0 };
 	int first = 1;
 	for (int i = 0; i < f->nimps; i++) {
 		imp *m = &f->imps[i];
-		if (!m->always && (!is_global(f, fn, m->name, m->nlen) || ss_has(&done, m->name, m->nlen)))
+		if (!m->always && (!is_global(f, fn, m->name, m->nlen) || strset_has(&done, m->name, m->nlen)))
 			continue;
 		if (!m->always)
-			ss_add(&done, m->name, m->nlen);
+			strset_add(&done, m->name, m->nlen);
 		if (!first)
 			sb_putc(o, ',');
 		first = 0;
 		json_str(o, m->line);
 	}
 	sb_putc(o, ']');
-	ss_free(&done);
+	strset_free(&done);
 }
 
 int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, tl_names *names)
@@ -1434,9 +1336,9 @@ int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, tl_names *names)
 	json_lit(o, pyf_kind_name[fn->info.kind]);
 	json_lit(o, fn->info.is_async ? "\",\"is_async\":true" : "\",\"is_async\":false");
 
-	ss_clear(&f->uses);
-	ss_clear(&f->binds);
-	ss_clear(&f->globs);
+	strset_clear(&f->uses);
+	strset_clear(&f->binds);
+	strset_clear(&f->globs);
 	int gen = walk_def(f, def, names);
 	json_lit(o, gen ? ",\"is_generator\":true,\"lineno\":" : ",\"is_generator\":false,\"lineno\":");
 	json_int(o, fn->info.lineno);

@@ -56,4 +56,34 @@ static inline int py_end_line(TSNode n) { return (int)ts_node_end_point(n).row +
  * literal is an f-string or bytes (not a docstring in Python's sense). */
 char *py_string_value(TSNode n, const char *src, size_t *len);
 
+/* Named children through a cursor: ts_node_named_child(n, i) starts again
+ * from the first child every time, so a loop over it is quadratic in a long
+ * block or module.
+ *	py_kids k;
+ *	for (TSNode c = py_kid_first(&k, n); !ts_node_is_null(c); c = py_kid_next(&k)) ...
+ *	py_kid_done(&k); */
+typedef struct { TSTreeCursor c; long left; int more; } py_kids;
+
+static inline TSNode py_kid_next(py_kids *k)
+{
+	while (k->more) {
+		TSNode c = ts_tree_cursor_current_node(&k->c);
+		/* counted: a failed move of the cursor costs as much as one that works */
+		k->more = --k->left > 0 && ts_tree_cursor_goto_next_sibling(&k->c);
+		if (ts_node_is_named(c))
+			return c;
+	}
+	return (TSNode){ 0 };
+}
+
+static inline TSNode py_kid_first(py_kids *k, TSNode n)
+{
+	k->c = ts_tree_cursor_new(n);
+	k->left = ts_node_child_count(n);	/* the current child and those after it */
+	k->more = k->left > 0 && ts_tree_cursor_goto_first_child(&k->c);
+	return py_kid_next(k);
+}
+
+static inline void py_kid_done(py_kids *k) { ts_tree_cursor_delete(&k->c); }
+
 #endif

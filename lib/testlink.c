@@ -7,6 +7,7 @@
 #include <string.h>
 #include "pyfunc.h"
 #include "pyparse.h"
+#include "strset.h"
 
 static struct {
 	TSSymbol fn, cls, decorated, block, ident, attribute, import, import_from, aliased,
@@ -57,39 +58,6 @@ static int is_clause(TSSymbol s)
 	       s == S.finally_ || s == S.with_stmt || s == S.for_stmt || s == S.while_stmt ||
 	       s == S.match_stmt || s == S.case_clause || s == S.error;
 }
-
-/* --- tree helpers ------------------------------------------------------------ */
-
-/* Named children through a cursor: ts_node_named_child(n, i) starts again
- * from the first child every time, so a loop over it is quadratic in a long
- * block or module.
- *	kids k;
- *	for (TSNode c = kid_first(&k, n); !ts_node_is_null(c); c = kid_next(&k)) ...
- *	kid_done(&k); */
-typedef struct { TSTreeCursor c; long left; int more; } kids;
-
-static TSNode kid_next(kids *k)
-{
-	while (k->more) {
-		TSNode c = ts_tree_cursor_current_node(&k->c);
-		/* counted: a failed move of the cursor costs as much as one that works */
-		k->more = --k->left > 0 && ts_tree_cursor_goto_next_sibling(&k->c);
-		if (ts_node_is_named(c))
-			return c;
-	}
-	return (TSNode){ 0 };
-}
-
-static TSNode kid_first(kids *k, TSNode n)
-{
-	k->c = ts_tree_cursor_new(n);
-	k->left = ts_node_child_count(n);	/* the current child and those after it */
-	k->more = k->left > 0 && ts_tree_cursor_goto_first_child(&k->c);
-	return kid_next(k);
-}
-
-static void kid_done(kids *k) { ts_tree_cursor_delete(&k->c); }
-
 /* --- one file ------------------------------------------------------------------ */
 
 typedef struct {
@@ -102,55 +70,6 @@ struct tl_file {
 	int n, cap;
 };
 
-/* A set of byte strings pointing into the source (per test function). */
-typedef struct { const char **k; uint32_t *l; size_t n, cap; } strset;
-
-static uint64_t str_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-/* Adds s; 1 when it was not there yet. */
-static int strset_add(strset *x, const char *s, size_t n)
-{
-	if ((x->n + 1) * 2 > x->cap) {
-		strset y = { 0 };
-		y.cap = x->cap ? x->cap * 2 : 64;
-		y.k = calloc(y.cap, sizeof *y.k);
-		y.l = calloc(y.cap, sizeof *y.l);
-		if (!y.k || !y.l)
-			abort();
-		for (size_t i = 0; i < x->cap; i++)
-			if (x->k[i])
-				strset_add(&y, x->k[i], x->l[i]);
-		free(x->k);
-		free(x->l);
-		*x = y;
-	}
-	size_t i = str_hash(s, n) & (x->cap - 1);
-	for (; x->k[i]; i = (i + 1) & (x->cap - 1))
-		if (x->l[i] == n && !memcmp(x->k[i], s, n))
-			return 0;
-	x->k[i] = s;
-	x->l[i] = (uint32_t)n;
-	x->n++;
-	return 1;
-}
-
-static int strset_has(const strset *x, const char *s, size_t n)
-{
-	if (!x->cap)
-		return 0;
-	for (size_t i = str_hash(s, n) & (x->cap - 1); x->k[i]; i = (i + 1) & (x->cap - 1))
-		if (x->l[i] == n && !memcmp(x->k[i], s, n))
-			return 1;
-	return 0;
-}
-
-static void strset_free(strset *x) { free(x->k); free(x->l); }
 
 typedef struct {
 	const char *src;
@@ -260,10 +179,10 @@ static void collect_imports(scanctx *c, TSNode n, int depth)
 	if (!ts_node_is_named(n) || !(s == S.module || s == S.block || s == S.decorated ||
 				       is_clause(s)))
 		return;
-	kids k;
-	for (TSNode x = kid_first(&k, n); !ts_node_is_null(x); x = kid_next(&k))
+	py_kids k;
+	for (TSNode x = py_kid_first(&k, n); !ts_node_is_null(x); x = py_kid_next(&k))
 		collect_imports(c, x, depth + 1);
-	kid_done(&k);
+	py_kid_done(&k);
 }
 
 /* Resolve a dotted chain through the imports; add it and its prefixes. */
@@ -495,8 +414,8 @@ tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, cons
 		strset_add(&c.bound, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)));
 		jv_free(k);
 	}
-	kids top;
-	for (TSNode tn = kid_first(&top, root); !ts_node_is_null(tn); tn = kid_next(&top)) {
+	py_kids top;
+	for (TSNode tn = py_kid_first(&top, root); !ts_node_is_null(tn); tn = py_kid_next(&top)) {
 		TSNode n = undecorate(tn);
 		TSSymbol s = ts_node_symbol(n);
 		char *id;
@@ -510,9 +429,9 @@ tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, cons
 		} else if (s == S.cls) {
 			TSNode body = ts_node_child_by_field_id(n, S.f_body);
 			char *cname = text(ts_node_child_by_field_id(n, S.f_name), src);
-			kids k;
-			for (TSNode bn = ts_node_is_null(body) ? body : kid_first(&k, body); !ts_node_is_null(bn);
-			     bn = kid_next(&k)) {
+			py_kids k;
+			for (TSNode bn = ts_node_is_null(body) ? body : py_kid_first(&k, body); !ts_node_is_null(bn);
+			     bn = py_kid_next(&k)) {
 				TSNode m = undecorate(bn);
 				if (ts_node_symbol(m) != S.fn || !is_test_name(m, src))
 					continue;
@@ -524,11 +443,11 @@ tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, cons
 				free(name);
 			}
 			if (!ts_node_is_null(body))
-				kid_done(&k);
+				py_kid_done(&k);
 			free(cname);
 		}
 	}
-	kid_done(&top);
+	py_kid_done(&top);
 	strset_free(&c.bound);
 	jv_free(c.map);
 	jv_free(c.stars);
@@ -587,7 +506,7 @@ static posting *pm_find(const pmap *m, const char *k, size_t kl, size_t *slot)
 {
 	if (!m->cap)
 		return NULL;
-	size_t i = str_hash(k, kl) & (m->cap - 1);
+	size_t i = strset_hash(k, kl) & (m->cap - 1);
 	for (; m->p[i].key; i = (i + 1) & (m->cap - 1))
 		if (!strncmp(m->p[i].key, k, kl) && m->p[i].key[kl] == 0)
 			return &m->p[i];
