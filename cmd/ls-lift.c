@@ -29,10 +29,7 @@ static jv map(void *w, jv rec, ls_tool *t)
 		lift_fn_close(&f);
 		return r;
 	}
-	ds_doc d;
-	ds_parse(f.doc, f.doclen, &d);
-	jv ir = lift_ir(w, &f, &d, rec, LIFT_PROFILE_FULL);
-	ds_free(&d);
+	jv ir = lift_ir(w, &f, rec, LIFT_PROFILE_FULL);
 	lift_fn_close(&f);
 	double score = lift_score(ir);
 	if (score < o.min_score) {

@@ -27,11 +27,8 @@ static jv map(void *w, jv rec, ls_tool *t)
 		lift_fn_close(&f);
 		return r;
 	}
-	ds_doc d;
-	ds_parse(f.doc, f.doclen, &d);
 	jv source;
-	jv text = prompt_make(&f, &d, rec, strategy, t->seed, &source);
-	ds_free(&d);
+	jv text = prompt_make(&f, rec, strategy, t->seed, &source);
 	lift_fn_close(&f);
 	rec = jv_object_set(rec, jv_string("prompt"), text);
 	return jv_object_set(rec, jv_string("prompt_source"), source);

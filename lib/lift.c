@@ -940,8 +940,9 @@ static jv evidence_item(jv source, int line)
 
 static double round3(double x) { return floor(x * 1000 + 0.5) / 1000; }
 
-jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile)
+jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 {
+	const ds_doc *d = &f->ds;
 	walk w = { 0 };
 	w.ctx = c;
 	w.f = f;

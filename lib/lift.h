@@ -6,7 +6,7 @@
  * (docstring, doctests, path, qualname, lineno, class).
  *
  * Use: one lift_ctx per thread (it owns the TSParser); per record
- * lift_fn_open (parse the def), ds_parse on f.doc, lift_ir, lift_fn_close.
+ * lift_fn_open (parse the def and its docstring), lift_ir, lift_fn_close.
  * ls-prompt uses the same lift_fn for signatures and body lines.
  */
 #ifndef LS_LIFT_H
@@ -42,6 +42,7 @@ typedef struct lift_fn {
 	int nparams;
 	char *doc;		/* cleaned docstring, malloc'd; NULL when none */
 	size_t doclen;
+	ds_doc ds;		/* doc parsed (ds_parse; empty when there is no doc) */
 	int doc_line;		/* line within code of the docstring statement; 0 if none */
 	uint32_t body_start;	/* byte offset of the first statement after the docstring */
 	int line_base;		/* add to a code line for the file line (record lineno - 1) */
@@ -59,7 +60,8 @@ void *lift_worker_init(struct ls_tool *t, void *ctx, int worker);
 void lift_worker_free(void *w);
 
 /* Parse rec.code (rec is borrowed and must outlive f). The docstring is
- * rec.docstring when that is a string, else the one in the code. Returns 0,
+ * rec.docstring when that is a string, else the one in the code; f->ds is it
+ * parsed. Returns 0,
  * or -1 with f->err set and *code the error code: "missing_field",
  * "bad_field", "syntax", "no_function". Call lift_fn_close either way. */
 int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code);
@@ -73,9 +75,8 @@ char *lift_name_words(const char *s, size_t n);
 enum { LIFT_PROFILE_FULL, LIFT_PROFILE_LIFTSYS };
 
 /* The IR of a parsed function. rec is borrowed (path, qualname, lineno,
- * class, doctests are read from it). d is the parsed f->doc (ds_parse with
- * NULL text when there is none). */
-jv lift_ir(lift_ctx *c, const lift_fn *f, const ds_doc *d, jv rec, int profile);
+ * class, doctests are read from it); the docstring's parts from f->ds. */
+jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile);
 
 /* The lift-sys core of a full-profile IR (consumed): only the published
  * fields, holes moved into their clauses, names in lift-sys's pattern. */

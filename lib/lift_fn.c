@@ -423,6 +423,7 @@ int lift_fn_open(lift_ctx *c, jv rec, lift_fn *f, const char **code)
 		f->doc = strdup(rd);
 	}
 	jv_free(hold);
+	ds_parse(f->doc, f->doclen, &f->ds);
 	f->is_generator = memmem(f->src + f->body_start, f->len - f->body_start, "yield", 5) && has_yield(f->body);
 	return 0;
 }
@@ -433,6 +434,7 @@ void lift_fn_close(lift_fn *f)
 		ts_tree_delete(f->tree);
 	free(f->params);
 	free(f->doc);
+	ds_free(&f->ds);
 	free(f->own);
 	memset(f, 0, sizeof *f);
 }

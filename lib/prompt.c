@@ -379,8 +379,9 @@ static char *examples_part(const ds_doc *d, jv rec, const char *id, unsigned lon
 
 /* --- the prompt ------------------------------------------------------------------------------- */
 
-jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigned long seed, jv *source)
+jv prompt_make(const lift_fn *f, jv rec, pr_strategy s, unsigned long seed, jv *source)
 {
+	const ds_doc *d = &f->ds;
 	static const char *strategy_names[] = { "combined", "docstring", "signature", "examples" };
 	jv idh, qh, kh;
 	const char *id = rec_s(rec, "id", &idh);

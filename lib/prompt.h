@@ -29,11 +29,11 @@ typedef enum { PR_COMBINED, PR_DOCSTRING, PR_SIGNATURE, PR_EXAMPLES } pr_strateg
 /* "combined", "docstring", "signature", "examples" -> 0, else -1. */
 int prompt_strategy(const char *name, pr_strategy *s);
 
-/* The prompt for a parsed function (d parsed from f->doc). rec is borrowed:
+/* The prompt for a parsed function (its docstring's parts from f->ds). rec is borrowed:
  * id, qualname, class, doctests, tests and exec.examples are read from it.
  * Returns the text; *source gets the parts used, e.g. "combined:docstring+examples"
  * or "docstring:signature (fallback: no docstring)". */
-jv prompt_make(const lift_fn *f, const ds_doc *d, jv rec, pr_strategy s, unsigned long seed, jv *source);
+jv prompt_make(const lift_fn *f, jv rec, pr_strategy s, unsigned long seed, jv *source);
 
 /* Does text contain a line of f's body (stripped, >= PR_LEAK_MIN bytes, not
  * a bare name, not contained in the signature)? */

@@ -162,6 +162,28 @@ static char *make_qualname(const scope *st, int depth, const char *name, size_t 
 	return q.b;
 }
 
+/* The statement that is body's docstring (its string in *str), or a null node. */
+static TSNode docstring_stmt(TSNode body, TSNode *str)
+{
+	uint32_t nc = ts_node_named_child_count(body);
+	for (uint32_t i = 0; i < nc; i++) {
+		TSNode s = ts_node_named_child(body, i);
+		if (ts_node_symbol(s) == K.comment)
+			continue;
+		if (ts_node_symbol(s) == K.expr_stmt && ts_node_named_child_count(s) == 1) {
+			TSNode e = ts_node_named_child(s, 0);
+			while (ts_node_symbol(e) == K.paren && ts_node_named_child_count(e) == 1)
+				e = ts_node_named_child(e, 0);
+			if (ts_node_symbol(e) == K.string || ts_node_symbol(e) == K.concat) {
+				*str = e;
+				return s;
+			}
+		}
+		break;
+	}
+	return (TSNode){ 0 };
+}
+
 static void add_func(pyf_file *f, TSNode def, TSNode outer, const scope *st, int depth, int in_error)
 {
 	TSNode name = ts_node_child_by_field_id(def, K.f_name);
@@ -229,25 +251,12 @@ static void add_func(pyf_file *f, TSNode def, TSNode outer, const scope *st, int
 	/* docstring presence: cheap, the filters need it before the record */
 	TSNode body = ts_node_child_by_field_id(def, K.f_body);
 	fn->info.has_docstring = 0;
-	if (!ts_node_is_null(body)) {
-		uint32_t nc = ts_node_named_child_count(body);
-		for (uint32_t i = 0; i < nc; i++) {
-			TSNode s = ts_node_named_child(body, i);
-			if (ts_node_symbol(s) == K.comment)
-				continue;
-			if (ts_node_symbol(s) == K.expr_stmt && ts_node_named_child_count(s) == 1) {
-				TSNode e = ts_node_named_child(s, 0);
-				while (ts_node_symbol(e) == K.paren && ts_node_named_child_count(e) == 1)
-					e = ts_node_named_child(e, 0);
-				if (ts_node_symbol(e) == K.string || ts_node_symbol(e) == K.concat) {
-					size_t dl;
-					char *d = py_string_value(e, f->src, &dl);
-					fn->info.has_docstring = d != NULL;
-					free(d);
-				}
-			}
-			break;
-		}
+	TSNode str;
+	if (!ts_node_is_null(body) && !ts_node_is_null(docstring_stmt(body, &str))) {
+		size_t dl;
+		char *d = py_string_value(str, f->src, &dl);
+		fn->info.has_docstring = d != NULL;
+		free(d);
 	}
 }
 
@@ -1028,27 +1037,6 @@ char *pyf_module_name(const char *path)
 }
 
 /* --- the record ------------------------------------------------------------- */
-
-static TSNode docstring_stmt(TSNode body, TSNode *str)
-{
-	uint32_t nc = ts_node_named_child_count(body);
-	for (uint32_t i = 0; i < nc; i++) {
-		TSNode s = ts_node_named_child(body, i);
-		if (ts_node_symbol(s) == K.comment)
-			continue;
-		if (ts_node_symbol(s) == K.expr_stmt && ts_node_named_child_count(s) == 1) {
-			TSNode e = ts_node_named_child(s, 0);
-			while (ts_node_symbol(e) == K.paren && ts_node_named_child_count(e) == 1)
-				e = ts_node_named_child(e, 0);
-			if (ts_node_symbol(e) == K.string || ts_node_symbol(e) == K.concat) {
-				*str = e;
-				return s;
-			}
-		}
-		break;
-	}
-	return (TSNode){ 0 };
-}
 
 static void signature(sbuf *o, pyf_file *f, TSNode def)
 {

@@ -20,10 +20,7 @@ static jv lift(const char *code, const char *extra, int profile)
 		jv_free(rec);
 		return jv_invalid_with_msg(e);
 	}
-	ds_doc d;
-	ds_parse(f.doc, f.doclen, &d);
-	jv ir = lift_ir(ctx, &f, &d, rec, profile);
-	ds_free(&d);
+	jv ir = lift_ir(ctx, &f, rec, profile);
 	lift_fn_close(&f);
 	jv_free(rec);
 	return ir;

@@ -18,16 +18,13 @@ static int make(const char *code, const char *extra, pr_strategy s, unsigned lon
 		jv_free(rec);
 		return -1;
 	}
-	ds_doc d;
-	ds_parse(f.doc, f.doclen, &d);
 	jv src;
-	jv t = prompt_make(&f, &d, rec, s, seed, &src);
+	jv t = prompt_make(&f, rec, s, seed, &src);
 	snprintf(text, sizeof text, "%s", jv_string_value(t));
 	snprintf(source, sizeof source, "%s", jv_string_value(src));
 	int leak = prompt_leaks(&f, text, strlen(text));
 	jv_free(t);
 	jv_free(src);
-	ds_free(&d);
 	lift_fn_close(&f);
 	jv_free(rec);
 	return leak;
