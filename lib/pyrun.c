@@ -320,11 +320,13 @@ static char *recv_msg_by(int fd, size_t *n, double deadline)
 	for (;;) {
 		int left = (int)((deadline - now_s()) * 1000);
 		struct pollfd p = { fd, POLLIN, 0 };
-		if (left <= 0 || poll(&p, 1, left) <= 0) {
-			if (errno == EINTR)
-				continue;
+		if (left <= 0)
 			break;
-		}
+		int ready = poll(&p, 1, left);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			break;
 		ssize_t r = read(fd, body ? buf + got : hdr + got, want - got);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -357,23 +359,20 @@ static int host_main(void *arg, int in, int out)
 {
 	host_arg *ha = arg;
 	PyOS_AfterFork_Child();
-	/* The import may not start processes or threads: in a child it could
-	 * not either (a process is a violation there; a thread would not
-	 * survive the fork here). Code that fails for it fails again, the
-	 * ordinary way, in each child. */
-	sbx_host_forks(ha->s, 0);
+	/* The import cannot start processes or threads (sbx_host_start): in a
+	 * child it could not either (a process is a violation there; a thread
+	 * would not survive the fork here). Code that fails for it fails again,
+	 * the ordinary way, in each child. */
 	PyObject *r = harness_host ? PyObject_CallFunction(harness_host, "s#", ha->request, (Py_ssize_t)ha->len) : NULL;
 	const char *why = !r ? "the harness's host() failed" : r == Py_None ? NULL
-		       : PyUnicode_Check(r) ? PyUnicode_AsUTF8(r) : "host() answered something else";
+		       : PyUnicode_Check(r) ? (PyUnicode_AsUTF8(r) ?: "host() refused") : "host() answered something else";
 	PyErr_Clear();
-	if (!why && sbx_host_forks(ha->s, 1) < 0)
+	if (!why && sbx_host_ready(ha->s) < 0)
 		why = "the package changed its process limit";
-	if (why) {
-		send_jv(out, jv_object_set(jv_object(), jv_string("error"), jv_string(why)));
-		return 0;
-	}
-	Py_DECREF(r);
-	if (send_jv(out, jv_object_set(jv_object(), jv_string("ready"), jv_true())) < 0)
+	jv hello = why ? jv_object_set(jv_object(), jv_string("error"), jv_string(why))
+		       : jv_object_set(jv_object(), jv_string("ready"), jv_true());
+	Py_XDECREF(r);
+	if (send_jv(out, hello) < 0 || why)
 		return 0;
 	for (;;) {
 		size_t n;
@@ -472,9 +471,10 @@ static jv via_host(sbx *s, host_t *h, const char *key, const char *req, size_t n
 {
 	if (h->pid && strcmp(h->key, key))
 		host_end(s, h);
-	if (!h->pid && (is_nohost(key) || host_begin(s, h, key, req, n, roots) < 0)) {
-		if (!is_nohost(key))
-			add_nohost(key);
+	if (!h->pid && is_nohost(key))
+		return jv_invalid();
+	if (!h->pid && host_begin(s, h, key, req, n, roots) < 0) {
+		add_nohost(key);
 		return jv_invalid();
 	}
 	size_t len;

@@ -686,12 +686,8 @@ static void empty_dir(const char *dir)
 
 static int workdir_make(const sbx *s)
 {
-	if (s->nested) {
-		/* The host's tmpfs: emptied before and after each child, so
-		 * what the host's own import wrote is not seen either. */
-		empty_dir(s->workdir);
-		return 0;
-	}
+	if (s->nested)
+		return 0;	/* the host's tmpfs: emptied by sbx_host_ready, then after each child */
 	if (s->flags & SBX_MNTNS) {
 		char opts[128];
 		snprintf(opts, sizeof opts, "size=%zu,nr_inodes=4096,mode=0700,uid=%u,gid=%u",
@@ -876,21 +872,19 @@ pid_t sbx_host_start(sbx *s, const char *const *roots, int in, int out,
 	 * large package): its limit must not end a long run. Each child gets
 	 * the per-example limit. */
 	set_limits(s, s->lim.cpu_s * 360);
+	set_limit(RLIMIT_NPROC, 1, s->lim.nproc);	/* until sbx_host_ready */
 	drop_privileges(s, roots);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &s->host_prog) < 0)
 		child_fail("seccomp");
 	_exit(fn(arg, SBX_HOST_IN, SBX_HOST_OUT));
 }
 
-int sbx_host_forks(sbx *s, int allow)
+int sbx_host_ready(sbx *s)
 {
 	struct rlimit r;
-	if (!allow) {
-		r = (struct rlimit){ 1, s->lim.nproc };
-		return setrlimit(RLIMIT_NPROC, &r);
-	}
 	if (getrlimit(RLIMIT_NPROC, &r) < 0 || r.rlim_cur != 1)
 		return -1;
+	empty_dir(s->workdir);
 	r.rlim_cur = s->lim.nproc;
 	return setrlimit(RLIMIT_NPROC, &r);
 }

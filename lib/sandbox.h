@@ -92,18 +92,19 @@ void sbx_outcome_free(sbx_outcome *o);
  * untrusted set-up work once (lib/pyrun.c: imports a repository's package)
  * and serves sbx_run() requests itself: its children get the full filter
  * stacked on its own and share its working directory one at a time, emptied
- * after each. fn(arg, in, out) runs in the host with its ends of the
- * caller's pipes (in and out are moved to SBX_HOST_IN/OUT; every other fd is
+ * after each. fn(arg, in, out) runs in the host (its set-up, then
+ * sbx_host_ready, then serving) with its ends of the caller's pipes (in and out are moved to SBX_HOST_IN/OUT; every other fd is
  * closed). Only where the zygote has a mount namespace (sbx_can_host). */
 #define SBX_HOST_IN 5
 #define SBX_HOST_OUT 6
 int sbx_can_host(const sbx *s);
 pid_t sbx_host_start(sbx *s, const char *const *read_roots, int in, int out,
 		     int (*fn)(void *, int, int), void *arg, char *err, size_t errsz);
-/* In a host: forbid (allow=0) or allow again the creation of processes and
- * threads (RLIMIT_NPROC), so that its set-up work forks no more than a child
- * could. -1 when allowing finds the limit changed meanwhile. */
-int sbx_host_forks(sbx *s, int allow);
+/* In a host, when its set-up work is done. Until then it could create no
+ * process or thread (RLIMIT_NPROC 1: no more than a child could); now it
+ * can, and what the set-up wrote in the working directory is gone. -1 when
+ * the set-up changed its process limit (the host must not serve). */
+int sbx_host_ready(sbx *s);
 /* Kill the host and everything it started; empty its working directory. */
 void sbx_host_stop(sbx *s, pid_t host);
 
