@@ -1,9 +1,11 @@
 /* ls-exec — run each record's tests against its code in a sandbox; add "exec". */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "exec.h"
 #include "pyrun.h"
+#include "strbuf.h"
 #include "tool.h"
 
 static struct {
@@ -52,22 +54,6 @@ typedef struct {
 	pyrun *z;
 	int worker;
 } worker_t;
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *s = malloc(cap);
-	size_t r;
-	while ((r = fread(s + n, 1, cap - n - 1, f)) > 0)
-		if ((n += r) + 1 >= cap)
-			s = realloc(s, cap *= 2);
-	s[n] = 0;
-	fclose(f);
-	return s;
-}
 
 static void *worker_init(ls_tool *t, void *ctx, int i)
 {
@@ -159,9 +145,10 @@ int main(int argc, char **argv)
 	static ctx_t c;
 	char path[4096];
 	snprintf(path, sizeof path, "%s/exec/harness.py", ls_datadir());
-	c.harness = slurp(path);
-	if (!c.harness)
-		ls_die(EX_UNAVAILABLE_, "cannot read the harness: '%s'", path);
+	sb h = { 0 };
+	if (sb_read_file(&h, path) < 0)
+		ls_die(EX_UNAVAILABLE_, "cannot read the harness: '%s': %s", path, strerror(errno));
+	c.harness = h.b;
 	sbx_limits_default(&c.eo.lim);
 	c.eo.lim.cpu_s = o.timeout;
 	c.eo.lim.wall_s = o.wall > 0 ? o.wall : 3.0 * o.timeout + 2;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "hash.h"
+#include "strbuf.h"
 
 typedef struct {
 	char id[64];
@@ -125,20 +126,16 @@ license_db *license_db_load(const char *dir, char *err, size_t errsz)
 			continue;
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		FILE *f = fopen(path, "rb");
-		if (!f)
+		sb buf = { 0 };
+		if (sb_read_file(&buf, path) < 0) {
+			free(buf.b);
 			continue;
-		fseek(f, 0, SEEK_END);
-		long sz = ftell(f);
-		rewind(f);
-		char *buf = malloc((size_t)sz + 1);
-		size_t got = fread(buf, 1, (size_t)sz, f);
-		fclose(f);
+		}
 		db->v = realloc(db->v, sizeof *db->v * (db->n + 1));
 		lic *L = &db->v[db->n++];
 		snprintf(L->id, sizeof L->id, "%.*s", (int)(l - 4), e->d_name);
-		L->grams = shingles(buf, got, &L->n);
-		free(buf);
+		L->grams = shingles(buf.b ? buf.b : "", buf.n, &L->n);
+		free(buf.b);
 	}
 	closedir(d);
 	if (!db->n) {

@@ -35,4 +35,8 @@ static inline char *sb_reserve(sb *o, size_t n)
 
 static inline void sb_puts(sb *o, const char *s) { sb_put(o, s, strlen(s)); }
 
+/* Append the whole file at path: 0, or -1 with errno set (o keeps what it
+ * had, and may have grown). The one whole-file reader of the project. */
+int sb_read_file(sb *o, const char *path);
+
 #endif

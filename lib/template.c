@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "strbuf.h"
 
 static jv errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static jv errf(const char *fmt, ...)
@@ -481,25 +482,13 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 
 jv tmpl_load(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return errf("cannot open '%s': %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-	do {
-		if (n + 4096 > cap)
-			buf = realloc(buf, cap = 2 * cap + 4096);
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-	} while (r > 0);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return errf("cannot read '%s'", path);
+	sb buf = { 0 };
+	if (sb_read_file(&buf, path) < 0) {
+		free(buf.b);
+		return errf("cannot read '%s': %s", path, strerror(errno));
 	}
-	jv t = tmpl_parse(path, buf, n);
-	free(buf);
+	jv t = tmpl_parse(path, buf.b ? buf.b : "", buf.n);
+	free(buf.b);
 	return t;
 }
 

@@ -7,6 +7,7 @@
  * handed to jq's parser as its text span. */
 #include "tokenizer.h"
 #include "tokenizer_int.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <jv.h>
@@ -855,25 +856,13 @@ tokenizer *tok_load(const char *path, char *err, size_t errsz)
 	struct load L = { .path = path, .err = err, .errsz = errsz };
 	if (errsz)
 		err[0] = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fail(&L, "cannot open: %s", strerror(errno));
+	sb file = { 0 };
+	if (sb_read_file(&file, path) < 0) {
+		fail(&L, "cannot read: %s", strerror(errno));
+		free(file.b);
 		return NULL;
 	}
-	struct tok_buf file = { 0 };
-	char chunk[1 << 16];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&file, chunk, k);
-	int bad = ferror(f);
-	fclose(f);
-	buf_add(&file, "", 1);
-	if (bad) {
-		free(file.p);
-		fail(&L, "cannot read");
-		return NULL;
-	}
-	L.s = (struct js){ file.p, file.p, file.p + file.n - 1 };
+	L.s = (struct js){ file.b, file.b, file.b + file.n };
 	L.model_opts = jv_object();
 	L.parts = jv_object();
 
@@ -908,7 +897,7 @@ tokenizer *tok_load(const char *path, char *err, size_t errsz)
 		for (int i = 0; !rc && i < TOK_CACHE_SHARDS; i++)
 			pthread_mutex_init(&t->cache[i].mu, NULL);
 	}
-	free(file.p);
+	free(file.b);
 	free(L.strs.p), free(L.voff), free(L.vlen), free(L.vid);
 	free(L.mstr.p), free(L.moff);
 	jv_free(L.model_opts), jv_free(L.parts);

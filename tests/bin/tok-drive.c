@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "strbuf.h"
 #include "tokenizer.h"
 
 static double now(void)
@@ -20,22 +21,17 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The whole file, NUL-terminated (malloc'd), or NULL. */
 static char *slurp(const char *path, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	sb o = { 0 };
+	*n = 0;
+	if (sb_read_file(&o, path) < 0) {
+		free(o.b);
 		return NULL;
-	size_t cap = 1 << 16, len = 0;
-	char *p = malloc(cap);
-	size_t k;
-	while (p && (k = fread(p + len, 1, cap - len, f)) > 0)
-		if ((len += k) == cap)
-			p = realloc(p, cap *= 2);
-	fclose(f);
-	if (p)
-		p[len] = 0;
-	*n = len;
-	return p;
+	}
+	*n = o.n;
+	return o.b;
 }
 
 static int drive_encode(const char *path)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strbuf.h"
 #include "t.h"
 #include "tokenizer.h"
 
@@ -27,22 +28,17 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The whole file, NUL-terminated (malloc'd), or NULL. */
 static char *slurp(const char *path, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	sb o = { 0 };
+	*n = 0;
+	if (sb_read_file(&o, path) < 0) {
+		free(o.b);
 		return NULL;
-	size_t cap = 1 << 16, len = 0;
-	char *p = malloc(cap);
-	size_t k;
-	while (p && (k = fread(p + len, 1, cap - len, f)) > 0)
-		if ((len += k) == cap)
-			p = realloc(p, cap *= 2);
-	fclose(f);
-	if (p)
-		p[len < cap ? len : 0] = 0;
-	*n = len;
-	return p;
+	}
+	*n = o.n;
+	return o.b;
 }
 
 /* ---- unit tests ------------------------------------------------------------------------ */
@@ -286,7 +282,7 @@ static void test_variants(void)
 static void test_errors(void)
 {
 	char err[512];
-	T_OK(!tok_load("/nonexistent/tokenizer.json", err, sizeof err) && strstr(err, "cannot open"),
+	T_OK(!tok_load("/nonexistent/tokenizer.json", err, sizeof err) && strstr(err, "cannot read: No such file"),
 	     "missing file: NULL and a message");
 	char path[] = "/tmp/test-tokenizer-XXXXXX";
 	int fd = mkstemp(path);
