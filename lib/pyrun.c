@@ -16,6 +16,7 @@
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "hugemem.h"
 #include "pyrun.h"
 #include "record.h"
 
@@ -126,6 +127,7 @@ typedef struct { const char *request; size_t len; } child_arg;
 static int child_main(void *arg)
 {
 	child_arg *a = arg;
+	hugemem_forked();
 	PyOS_AfterFork_Child();
 	PyObject *rep = PyCFunction_New(&report_def, NULL);
 	PyObject *r = rep ? PyObject_CallFunction(harness_run, "s#O", a->request, (Py_ssize_t)a->len, rep) : NULL;
@@ -164,6 +166,7 @@ static int py_error(char *err, size_t errsz, const char *what, const char *name,
 
 static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 {
+	hugemem_python_arenas();
 	PyConfig c;
 	PyConfig_InitIsolatedConfig(&c);
 	c.use_hash_seed = 1;
@@ -276,8 +279,9 @@ static jv run_child(sbx *s, const char *req, size_t n, char **roots)
 	sbx_outcome out;
 	char rerr[512] = "";
 	/* Free chunks consolidated now, once, not walked (and so copied) by
-	 * malloc in every child. */
-	malloc_trim(0);
+	 * malloc in every child: a request of a large-bin size consolidates.
+	 * (Not malloc_trim: its MADV_DONTNEED would split huge pages.) */
+	free(malloc(4096));
 	PyOS_BeforeFork();
 	int rc = sbx_run(s, (const char *const *)roots, child_main, &ca, &out, rerr, sizeof rerr);
 	PyOS_AfterFork_Parent();
