@@ -105,4 +105,16 @@ ls-exec --quiet --keep passed,failed --no-duration --timeout 1 --wall-timeout 3 
 ok_if "--keep takes a list" test "$(jq -r .exec.status "$T/k2.jsonl" | sort -u | tr '\n' ' ')" = "failed passed "
 ok_if "duration_ms is there by default" sh -c "head -1 '$T/in.jsonl' | ls-exec --quiet | jq -e '.exec.duration_ms >= 0'"
 ok_if "a bad --mode is a usage error" sh -c "ls-exec --mode nope </dev/null; test \$? = 64"
+# Doctest's debugger, made only when a test asks for it (harness.py: _Runner.run),
+# must act as doctest's own: pdb.set_trace() and breakpoint() read EOF and quit,
+# and a debugger never used leaves a test's own trace function alone.
+jq -nc '{id: "pdb", name: "f", code: "def f(x):\n    return x + 1\n",
+	docstring: ">>> import pdb; pdb.set_trace()\n>>> f(1)\n2\n>>> breakpoint()\n>>> f(2)\n3\n"},
+	{id: "settrace", name: "f", code: "def f(x):\n    return x + 1\n",
+	docstring: ">>> import sys; sys.settrace(lambda *a: None)\n>>> sys.gettrace() is None\nFalse\n"}' >"$T/dbg.jsonl"
+ls-exec --quiet --no-duration <"$T/dbg.jsonl" >"$T/dbg.out"
+ok_if "pdb.set_trace() and breakpoint() in a doctest quit at EOF, as in doctest" \
+	test "$(jq -c 'select(.id == "pdb") | .exec | [.tests_run, .tests_passed, [.failures[].message]]' "$T/dbg.out")" = '[4,2,["bdb.BdbQuit","bdb.BdbQuit"]]'
+ok_if "a test's trace function outlives its example, as in doctest" \
+	test "$(jq -r 'select(.id == "settrace") | .exec.status' "$T/dbg.out")" = passed
 done_testing

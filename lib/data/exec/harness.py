@@ -13,7 +13,9 @@ import importlib
 import importlib.util
 import io
 import json
+import linecache
 import os
+import pdb
 import re
 import sys
 import traceback
@@ -297,12 +299,57 @@ class _CappedOut(doctest._SpoofOut):
         return super().write(s)
 
 
+class _NoDebugger:
+    """Stands for doctest's debugger until a test asks for one. After each
+    example DocTestRunner calls its set_continue(), which does nothing in a
+    debugger that has not been used (doctest._OutputRedirectingPdb)."""
+
+    def set_continue(self):
+        pass
+
+
 class _Runner(doctest.DocTestRunner):
     def __init__(self, st, cap):
         super().__init__(verbose=False, optionflags=0)
         self.st = st
         self._fakeout = _CappedOut()
         self._fakeout.cap = cap
+
+    def run(self, test, compileflags=None, out=None, clear_globs=True):
+        """DocTestRunner.run, less the debugger it makes up front: a Pdb
+        costs each child some 50 copied pages. It is made as doctest makes
+        it, only when a test calls pdb.set_trace()."""
+        self.test = test
+        if compileflags is None:
+            compileflags = doctest._extract_future_flags(test.globs)
+        save_stdout = sys.stdout
+        sys.stdout = self._fakeout
+        save_trace = sys.gettrace()
+        save_set_trace = pdb.set_trace
+
+        self.debugger = _NoDebugger()
+
+        def set_trace(frame=None):
+            self.debugger = doctest._OutputRedirectingPdb(save_stdout)
+            self.debugger.reset()
+            pdb.set_trace = self.debugger.set_trace
+            self.debugger.set_trace(frame if frame is not None else sys._getframe().f_back)
+        pdb.set_trace = set_trace
+        self.save_linecache_getlines = linecache.getlines
+        linecache.getlines = self._DocTestRunner__patched_linecache_getlines
+        save_displayhook = sys.displayhook
+        sys.displayhook = sys.__displayhook__
+        try:
+            return self._DocTestRunner__run(test, compileflags, out)
+        finally:
+            sys.stdout = save_stdout
+            pdb.set_trace = save_set_trace
+            sys.settrace(save_trace)
+            linecache.getlines = self.save_linecache_getlines
+            sys.displayhook = save_displayhook
+            if clear_globs:
+                test.globs.clear()
+                builtins._ = None
 
     def report_start(self, out, test, example):
         pass
