@@ -111,10 +111,14 @@ ok_if "a bad --mode is a usage error" sh -c "ls-exec --mode nope </dev/null; tes
 jq -nc '{id: "pdb", name: "f", code: "def f(x):\n    return x + 1\n",
 	docstring: ">>> import pdb; pdb.set_trace()\n>>> f(1)\n2\n>>> breakpoint()\n>>> f(2)\n3\n"},
 	{id: "settrace", name: "f", code: "def f(x):\n    return x + 1\n",
-	docstring: ">>> import sys; sys.settrace(lambda *a: None)\n>>> sys.gettrace() is None\nFalse\n"}' >"$T/dbg.jsonl"
+	docstring: ">>> import sys; sys.settrace(lambda *a: None)\n>>> sys.gettrace() is None\nFalse\n"},
+	{id: "underscore", name: "f", code: "def f(x):\n    return x\n",
+	docstring: ">>> _\nTraceback (most recent call last):\n    ...\nNameError: name \u0027_\u0027 is not defined\n"}' >"$T/dbg.jsonl"
 ls-exec --quiet --no-duration <"$T/dbg.jsonl" >"$T/dbg.out"
 ok_if "pdb.set_trace() and breakpoint() in a doctest quit at EOF, as in doctest" \
 	test "$(jq -c 'select(.id == "pdb") | .exec | [.tests_run, .tests_passed, [.failures[].message]]' "$T/dbg.out")" = '[4,2,["bdb.BdbQuit","bdb.BdbQuit"]]'
 ok_if "a test's trace function outlives its example, as in doctest" \
 	test "$(jq -r 'select(.id == "settrace") | .exec.status' "$T/dbg.out")" = passed
+ok_if "no '_' left in builtins by the zygote's own requests, as in a fresh interpreter" \
+	test "$(jq -r 'select(.id == "underscore") | .exec.status' "$T/dbg.out")" = passed
 done_testing

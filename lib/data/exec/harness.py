@@ -620,6 +620,8 @@ def warm(name):
             importlib.import_module(name)
     except BaseException:
         pass
+    if name in sys.modules:
+        prime()	# the import pushed the harness out of the interpreter's caches
     gc.collect()
     gc.freeze()	# keep the collector off the shared pages in every child
 
@@ -636,14 +638,17 @@ _PRIME = [
 
 
 def prime():
-    """Called once by the zygote: run the harness over a few trusted requests
-    of its own, so that its code is specialised, its caches filled and its
+    """Called by the zygote: run the harness over a few trusted requests of
+    its own, so that its code is specialised, its caches filled and its
     lazily made objects exist before the fork. Children then only read those
     pages instead of copying them (copy-on-write faults are most of a
-    child's cost)."""
+    child's cost). Called again by warm() after each import."""
     got = []
     for req in _PRIME:
         run(_dumps(req), got.append)
+    # doctest's displayhook left the last value in builtins._; a fresh
+    # interpreter, and so every child, has none.
+    builtins.__dict__.pop("_", None)
     sys.setrecursionlimit(1000)
     return got
 
@@ -668,6 +673,10 @@ def host(request_json):
     th = sys.modules.get("threading")
     if th is not None and th.active_count() > 1:
         return "the package starts threads when imported"	# they would not survive the fork
+    try:
+        prime()	# as the zygote does: the harness's caches, refilled after the import
+    except BaseException:
+        pass	# each child meets whatever broke it, and reports it
     gc.collect()
     gc.freeze()
     return None
