@@ -130,6 +130,7 @@ static jv map(void *p, jv rec, ls_tool *t)
 
 int main(int argc, char **argv)
 {
+	pyrun_bind_now(argv);
 	ls_tool t = { .name = "ls-exec", .synopsis = "[options] [FILE ...]",
 		      .about = "run each record's tests in a sandbox and add its verdict (exec)",
 		      .opts = opts, .cacheable = 1,

@@ -576,6 +576,16 @@ static int zygote_main(void *arg)
 	return 0;
 }
 
+void pyrun_bind_now(char **argv)
+{
+	const char *v = getenv("LD_BIND_NOW");
+	if (v && *v)
+		return;
+	setenv("LD_BIND_NOW", "1", 1);
+	execv("/proc/self/exe", argv);
+	unsetenv("LD_BIND_NOW");	/* no /proc: lazily bound it is, and correct all the same */
+}
+
 pyrun *pyrun_start(int worker, const pyrun_opts *o, char *err, size_t errsz)
 {
 	int req[2], ans[2];

@@ -26,6 +26,12 @@ typedef struct {
 	int hosts;			/* import a repository's package once per run of its records (see pyrun.c) */
 } pyrun_opts;
 
+/* Call first in main(): re-executes the program with LD_BIND_NOW=1 unless
+ * it is set. Each child calls library functions the zygote never did (the
+ * sandbox's set-up, Python's after-fork hooks); bound lazily, every child
+ * resolves them again, ~16 page faults a record. Bound at start, once. */
+void pyrun_bind_now(char **argv);
+
 /* Fork and start a zygote; waits until it is ready. NULL with err on failure. */
 pyrun *pyrun_start(int worker, const pyrun_opts *o, char *err, size_t errsz);
 /* The sandbox features in force in this zygote (SBX_* flags). */
