@@ -92,9 +92,10 @@ static int send_jv(int fd, jv v)
 /* ---- inside a child ----------------------------------------------------- */
 
 static char child_token[33];
-static PyObject *harness_run;	/* the harness's run(request_json, report) */
+static PyObject *harness_run;	/* the harness's run(request, report) */
 static PyObject *harness_warm;	/* its warm(module): standard modules imported in the zygote */
 static PyObject *harness_host;	/* its host(request_json): a package imported in a host */
+static PyObject *harness_loads;	/* its json.loads, bound before any tested code ran */
 static double child_wall_s;
 
 /* report(verdict_json): the only way a verdict leaves the child. Writes the
@@ -122,7 +123,11 @@ static void report_fixed(const char *json)
 	_exit(0);
 }
 
-typedef struct { const char *request; size_t len; } child_arg;
+typedef struct {
+	const char *request;
+	size_t len;
+	PyObject *parsed;	/* the request decoded (a dict), or NULL: the child decodes it */
+} child_arg;
 
 static int child_main(void *arg)
 {
@@ -130,7 +135,8 @@ static int child_main(void *arg)
 	hugemem_forked();
 	PyOS_AfterFork_Child();
 	PyObject *rep = PyCFunction_New(&report_def, NULL);
-	PyObject *r = rep ? PyObject_CallFunction(harness_run, "s#O", a->request, (Py_ssize_t)a->len, rep) : NULL;
+	PyObject *r = !rep ? NULL : a->parsed ? PyObject_CallFunction(harness_run, "OO", a->parsed, rep)
+		: PyObject_CallFunction(harness_run, "s#O", a->request, (Py_ssize_t)a->len, rep);
 	/* run() only comes back when the harness itself broke. */
 	if (!r && PyErr_ExceptionMatches(PyExc_MemoryError))
 		report_fixed("{\"status\":\"memory\",\"category\":\"memory\",\"tests_run\":0,\"tests_passed\":0,"
@@ -204,6 +210,8 @@ static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 	Py_XINCREF(harness_warm);
 	harness_host = PyDict_GetItemString(d, "host");
 	Py_XINCREF(harness_host);
+	harness_loads = PyDict_GetItemString(d, "_loads");
+	Py_XINCREF(harness_loads);
 	Py_DECREF(code);
 	PyObject *prime = PyDict_GetItemString(d, "prime");
 	PyObject *pr = prime ? PyObject_CallNoArgs(prime) : NULL;
@@ -275,7 +283,10 @@ static jv run_child(sbx *s, const char *req, size_t n, char **roots)
 		return jv_object_set(jv_object(), jv_string("error"), jv_string("getrandom failed"));
 	for (int i = 0; i < 16; i++)
 		snprintf(child_token + 2 * i, 3, "%02x", rnd[i]);
-	child_arg ca = { req, n };
+	/* The request decoded here, not in the child: a child that only reads
+	 * the objects copies fewer pages than one that makes them. */
+	child_arg ca = { req, n, harness_loads ? PyObject_CallFunction(harness_loads, "s#", req, (Py_ssize_t)n) : NULL };
+	PyErr_Clear();	/* undecodable: the child decodes it again and says why */
 	sbx_outcome out;
 	char rerr[512] = "";
 	/* Free chunks consolidated now, once, not walked (and so copied) by
@@ -285,6 +296,7 @@ static jv run_child(sbx *s, const char *req, size_t n, char **roots)
 	PyOS_BeforeFork();
 	int rc = sbx_run(s, (const char *const *)roots, child_main, &ca, &out, rerr, sizeof rerr);
 	PyOS_AfterFork_Parent();
+	Py_XDECREF(ca.parsed);
 	jv a = rc == 0 ? answer(&out, child_token) : jv_object_set(jv_object(), jv_string("error"), jv_string(rerr));
 	if (rc == 0)
 		sbx_outcome_free(&out);

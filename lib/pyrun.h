@@ -3,10 +3,11 @@
  * pyrun_start() forks the zygote through sbx_spawn(): it initialises Debian's
  * libpython3.11 once (isolated config, hash seed 0, usual modules imported,
  * gc frozen), compiles the harness, and then serves requests on a pipe. For
- * each request it forks a child with sbx_run(); the child calls the harness's
- * run(request_json, report). report() is a C function: it writes a random
- * per-request token and the verdict to SBX_RESULT_FD and _exit()s at once, so
- * nothing the tested code prints, and no exit status, can stand for a verdict.
+ * each request it decodes it (the harness's json.loads) and forks a child
+ * with sbx_run(); the child calls the harness's run(request, report).
+ * report() is a C function: it writes a random per-request token and the
+ * verdict to SBX_RESULT_FD and _exit()s at once, so nothing the tested code
+ * prints, and no exit status, can stand for a verdict.
  *
  * The protocol (both ways): a 4-byte length, then that many bytes of JSON.
  * A pyrun belongs to one thread at a time.

@@ -1,7 +1,8 @@
 # harness.py — runs one record's tests inside ls-exec's sandboxed child.
 #
 # Loaded once by the zygote (lib/pyrun.c) and kept out of sys.modules; each
-# child calls run(request_json, report). report is a C function that writes
+# child calls run(request, report), the request decoded by the zygote before
+# the fork. report is a C function that writes
 # the verdict with the child's secret token on a dedicated fd and ends the
 # process at once. The verdict's shape is ls-exec's "exec" object (less
 # duration_ms, which the supervisor adds). See docs/SANDBOX.md.
@@ -724,8 +725,10 @@ def _function_name(req):
     return None
 
 
-def run(request_json, report):
-    req = _loads(request_json)
+def run(request, report):
+    """request: the JSON text, or the dict the zygote decoded it to before
+    the fork (lib/pyrun.c)."""
+    req = request if isinstance(request, dict) else _loads(request)
     req["name"] = _function_name(req)
     st = State(req)
     sys.dont_write_bytecode = True
