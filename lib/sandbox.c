@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include "sandbox.h"
 
 /* Outer uids of a zygote (U0, ns root) and of its children (U1): unprivileged,
@@ -67,6 +68,7 @@ struct sbx {
 	struct sock_fprog host_prog;	/* the same, less process creation: for hosts */
 	int ll_abi;
 	int nested;			/* this process is a host (sbx_host_start) */
+	int wd_mounted;			/* the working directory's tmpfs is mounted (once) */
 	char workdir[256];
 	pid_t init;			/* pid-namespace init, or 0 */
 	int sweep, swept;		/* pipes to and from init: kill all but init */
@@ -684,28 +686,49 @@ static void empty_dir(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int workdir_make(const sbx *s)
+/* The working directory is one tmpfs, mounted at the first child and then
+ * emptied after each: an unmount costs the kernel an expedited RCU grace
+ * period, which left the cores idle for a sixth of a run of small records
+ * (docs/BENCHMARKS.md). Emptying makes it as the mount left it: no entries,
+ * mode 0700, no extended attributes (or ACL) on the directory itself. No
+ * process outlives a child to write there later: children cannot fork, and
+ * a host's are killed with it (sbx_host_stop). */
+static int workdir_make(sbx *s)
 {
-	if (s->nested)
-		return 0;	/* the host's tmpfs: emptied by sbx_host_ready, then after each child */
+	if (s->nested || s->wd_mounted)
+		return 0;	/* a host's, or the zygote's own: empty */
 	if (s->flags & SBX_MNTNS) {
 		char opts[128];
 		snprintf(opts, sizeof opts, "size=%zu,nr_inodes=4096,mode=0700,uid=%u,gid=%u",
 			 s->lim.disk, (unsigned)s->child_uid, (unsigned)s->child_gid);
-		return mount("tmpfs", s->workdir, "tmpfs", MS_NOSUID | MS_NODEV, opts);
+		if (mount("tmpfs", s->workdir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+			return -1;
+		s->wd_mounted = 1;
+		return 0;
 	}
 	if (mkdir(s->workdir, 0700) < 0)
 		return -1;
 	return chown(s->workdir, s->child_uid, s->child_gid);
 }
 
-static void workdir_drop(const sbx *s)
+/* The directory itself back as made: its mode, and no attributes. */
+static void workdir_reset(const sbx *s)
 {
-	if (s->nested)
+	ssize_t n = llistxattr(s->workdir, NULL, 0);
+	char *names = n > 0 ? malloc((size_t)n) : NULL;
+	n = names ? llistxattr(s->workdir, names, (size_t)n) : 0;
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1)
+		lremovexattr(s->workdir, names + i);
+	free(names);
+	chmod(s->workdir, 0700);
+}
+
+static void workdir_drop(sbx *s)
+{
+	if (s->nested || s->wd_mounted) {
 		empty_dir(s->workdir);
-	else if (s->flags & SBX_MNTNS)
-		umount2(s->workdir, MNT_DETACH);
-	else {
+		workdir_reset(s);
+	} else {
 		empty_dir(s->workdir);
 		rmdir(s->workdir);
 	}

@@ -8,3 +8,8 @@ assert not os.path.exists("left-behind")
 assert os.listdir(".") == []
 libc = ctypes.CDLL(None, use_errno=True)
 assert libc.shmget(0x4c53, 0, 0) == -1
+assert os.stat(".").st_mode & 0o7777 == 0o700, oct(os.stat(".").st_mode)
+try:
+    assert "user.left_behind" not in os.listxattr(".")
+except OSError:
+    pass
