@@ -11,7 +11,7 @@
 static struct {
 	const char *code_field, *mode, *runner, *cache_dir;
 	ls_strlist keep, preload;
-	int trace, trace_count, trace_repr, no_duration, no_hosts, timeout, memory_mb, disk_mb, output_kb;
+	int trace, trace_count, trace_repr, no_duration, no_hosts, no_pin, timeout, memory_mb, disk_mb, output_kb;
 	double wall;
 } o = { .code_field = "code", .mode = "auto", .runner = "auto", .timeout = 10, .memory_mb = 1024, .disk_mb = 64,
 	.output_kb = 1024, .trace_count = 32, .trace_repr = 1000 };
@@ -33,6 +33,7 @@ static const ls_opt opts[] = {
 	{ "preload", 0, "MODULE", LS_LIST, &o.preload, "also import MODULE in the warm interpreter (repeatable)" },
 	{ "no-duration", 0, NULL, LS_FLAG, &o.no_duration, "leave out exec.duration_ms (for byte-identical reruns)" },
 	{ "no-hosts", 0, NULL, LS_FLAG, &o.no_hosts, "import a repository's package in every record's child, not once per run of its records" },
+	{ "no-pin", 0, NULL, LS_FLAG, &o.no_pin, "let each worker's processes run on any CPU, not on one CPU per worker" },
 	{ 0 }
 };
 
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.preload.n && n < 127; i++)
 		pre[n++] = o.preload.v[i];
 	c.po = (pyrun_opts){ .lim = c.eo.lim, .harness = c.harness, .harness_name = path, .preload = pre,
-		.hosts = !o.no_hosts };
+		.hosts = !o.no_hosts, .pin = !o.no_pin };
 	ls_stage st = { .worker_init = worker_init, .worker_free = worker_free, .map = map, .ctx = &c };
 	int rc = ls_run(&t, &st);
 	free(c.harness);
