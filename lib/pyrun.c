@@ -292,9 +292,9 @@ static jv run_child(sbx *s, const char *req, size_t n, char **roots)
 	sbx_outcome out;
 	char rerr[512] = "";
 	/* Free chunks consolidated now, once, not walked (and so copied) by
-	 * malloc in every child: a request of a large-bin size consolidates.
-	 * (Not malloc_trim: its MADV_DONTNEED would split huge pages.) */
-	free(malloc(4096));
+	 * malloc in every child. (The heap only: Python's arenas are not
+	 * malloc's, see hugemem.h.) */
+	malloc_trim(0);
 	PyOS_BeforeFork();
 	int rc = sbx_run(s, (const char *const *)roots, child_main, &ca, &out, rerr, sizeof rerr);
 	PyOS_AfterFork_Parent();
