@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.preload.n && n < 127; i++)
 		pre[n++] = o.preload.v[i];
 	c.po = (pyrun_opts){ .lim = c.eo.lim, .harness = c.harness, .harness_name = path, .preload = pre,
-		.hosts = !o.no_hosts, .pin = !o.no_pin };
+		.hosts = !o.no_hosts, .pin = !o.no_pin && t.jobs > 1 };
 	ls_stage st = { .worker_init = worker_init, .worker_free = worker_free, .map = map, .ctx = &c };
 	int rc = ls_run(&t, &st);
 	free(c.harness);

@@ -25,7 +25,7 @@ typedef struct {
 	const char *harness_name;	/* its file name, for tracebacks */
 	const char *const *preload;	/* modules the zygote imports (NULL-terminated), may be NULL */
 	int hosts;			/* import a repository's package once per run of its records (see pyrun.c) */
-	int pin;			/* keep worker i's zygote and children on the i-th allowed CPU */
+	int pin;			/* keep worker i's zygote and children on the i-th allowed CPU (for -j > 1) */
 } pyrun_opts;
 
 /* Call first in main(): re-executes the program with LD_BIND_NOW=1 unless
