@@ -2,10 +2,10 @@
  *
  * Every record's child is forked from a zygote that holds ~20 MB of Python
  * objects in CPython's arenas. fork copies one page-table entry per 4 KiB
- * page of them: an eighth of a child's whole cost in perf on bench/exec.sh.
- * In 2 MiB pages it is one entry per 512 pages, and that share halves
- * (docs/BENCHMARKS.md). A child still copies only the 4 KiB pages it writes:
- * the kernel splits a shared huge page at the child's first write into it.
+ * page of them; in 2 MiB pages it is one entry per 512 pages. On the stdlib
+ * doctests of bench/exec.sh that copy (copy_page_range) went from 9% to 4%
+ * of all CPU in perf at -j 1. A child still copies only the 4 KiB pages it
+ * writes: the kernel splits a shared huge page at its first write into it.
  *
  * Only the arenas: the malloc heap is written by the zygote's own C code
  * while a child lives, and each such write splits a shared huge page for

@@ -511,8 +511,8 @@ static jv via_host(sbx *s, host_t *h, const char *key, const char *req, size_t n
 /* The za->cpu for worker i: the i-th CPU this process may use, round robin;
  * -1 if unknown. A zygote, its children and their children alternate on one
  * CPU: kept there, each wakes where its caches are, and two workers do not
- * crowd onto one CPU while the other idles (bench/exec.sh: about a tenth
- * more records a second at -j 2). */
+ * crowd onto one CPU while the other idles (2,000 stdlib doctest records at
+ * -j 2: 6.63/6.49/6.09 s unpinned, 5.74/5.77/5.68 s pinned). */
 static int worker_cpu(int worker)
 {
 	cpu_set_t cs;

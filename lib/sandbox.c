@@ -686,17 +686,18 @@ static void empty_dir(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The working directory is one tmpfs, mounted at the first child and then
- * emptied after each: an unmount costs the kernel an expedited RCU grace
- * period, which left the cores idle for a sixth of a run of small records
- * (docs/BENCHMARKS.md). Emptying makes it as the mount left it: no entries,
- * mode 0700, no extended attributes (or ACL) on the directory itself. No
- * process outlives a child to write there later: children cannot fork, and
- * a host's are killed with it (sbx_host_stop). */
+/* The working directory is one tmpfs, mounted for the zygote's first child
+ * (or host) and then emptied after each: an unmount waits for an expedited
+ * RCU grace period, and with one per child 2,000 one-line doctests at -j 2
+ * took 3.65/3.30 s against 3.07/2.88 s (docs/BENCHMARKS.md). Emptying makes
+ * it as the mount left it: no entries, mode 0700, no extended attributes
+ * (or ACL) on the directory itself. No process outlives a child to write
+ * there later: children cannot fork, and a host's are killed with it
+ * (sbx_host_stop). A host inherits wd_mounted from the zygote. */
 static int workdir_make(sbx *s)
 {
-	if (s->nested || s->wd_mounted)
-		return 0;	/* a host's, or the zygote's own: empty */
+	if (s->wd_mounted)
+		return 0;
 	if (s->flags & SBX_MNTNS) {
 		char opts[128];
 		snprintf(opts, sizeof opts, "size=%zu,nr_inodes=4096,mode=0700,uid=%u,gid=%u",
@@ -725,13 +726,11 @@ static void workdir_reset(const sbx *s)
 
 static void workdir_drop(sbx *s)
 {
-	if (s->nested || s->wd_mounted) {
-		empty_dir(s->workdir);
+	empty_dir(s->workdir);
+	if (s->wd_mounted)
 		workdir_reset(s);
-	} else {
-		empty_dir(s->workdir);
+	else
 		rmdir(s->workdir);
-	}
 }
 
 int sbx_run(sbx *s, const char *const *roots, int (*fn)(void *), void *arg,
