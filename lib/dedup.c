@@ -1,5 +1,6 @@
 /* dedup.c — see dedup.h. */
 #include "dedup.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,12 +124,7 @@ static void sign_tok(const char *s, size_t n, void *arg)
 	uint64_t len = n;
 	XXH3_128bits_update(c->st, &len, sizeof len);
 	XXH3_128bits_update(c->st, s, n);
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 256;
-		c->th = realloc(c->th, c->cap * sizeof *c->th);
-		if (!c->th)
-			abort();
-	}
+	LS_GROW(c->th, c->n, c->cap, 256);
 	c->th[c->n++] = XXH3_64bits(s, n);
 }
 
@@ -300,12 +296,7 @@ int dd_check(dd_index *d, const dd_sig *s, int near, int add)
 		return DD_NEW;
 	ex_add(d, s->exact);
 	if (near) {
-		if (d->n == d->cap) {
-			d->cap = d->cap ? d->cap * 2 : 1024;
-			d->sig = realloc(d->sig, d->cap * sizeof *d->sig);
-			if (!d->sig)
-				abort();
-		}
+		LS_GROW(d->sig, d->n, d->cap, 1024);
 		memcpy(d->sig[d->n], s->mh, sizeof d->sig[0]);
 		for (int b = 0; b < DD_BANDS; b++)
 			band_add(d, keys[b], (uint32_t)d->n);

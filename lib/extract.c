@@ -1,5 +1,6 @@
 /* extract.c — see extract.h. */
 #include "extract.h"
+#include "grow.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -105,12 +106,7 @@ typedef struct {
 
 static void nd_add(names_by_def *nd, unsigned byte, tl_names *nm)
 {
-	if (nd->n == nd->cap) {
-		nd->cap = nd->cap ? nd->cap * 2 : 16;
-		nd->v = realloc(nd->v, nd->cap * sizeof *nd->v);
-		if (!nd->v)
-			abort();
-	}
+	LS_GROW(nd->v, nd->n, nd->cap, 16);
 	nd->v[nd->n].byte = byte;
 	nd->v[nd->n++].nm = nm;
 }
@@ -336,12 +332,7 @@ static void queue_file(extractor *x, const gw_file *f)
 		abort();
 	t->file = *f;
 	pthread_mutex_lock(&x->mu);
-	if (x->ntasks == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 64;
-		x->tasks = realloc(x->tasks, x->cap * sizeof *x->tasks);
-		if (!x->tasks)
-			abort();
-	}
+	LS_GROW(x->tasks, x->ntasks, x->cap, 64);
 	x->tasks[x->ntasks++] = t;
 	x->queued_bytes += f->len;
 	pthread_cond_signal(&x->work);

@@ -1,5 +1,6 @@
 /* gitwalk.c — see gitwalk.h. */
 #include "gitwalk.h"
+#include "grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,12 +51,7 @@ static int has_suffix(const char *s, size_t n, const char *suf)
 
 static void add(gw *g, char *path, const git_oid *oid, size_t size)
 {
-	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 256;
-		g->e = realloc(g->e, g->cap * sizeof *g->e);
-		if (!g->e)
-			abort();
-	}
+	LS_GROW(g->e, g->n, g->cap, 256);
 	entry *x = &g->e[g->n++];
 	x->path = path;
 	if (oid)
@@ -154,12 +150,7 @@ static void walk_dir(gw *g, const char *rel, int depth)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = realloc(names, cap * sizeof *names);
-			if (!names)
-				abort();
-		}
+		LS_GROW(names, n, cap, 64);
 		names[n++] = strdup(de->d_name);
 	}
 	closedir(d);

@@ -1,6 +1,7 @@
 /* lift_fn.c — a record's `code` parsed into the parts of its def: name,
  * parameters, return annotation, docstring, body (see lift.h). */
 #include "lift_int.h"
+#include "grow.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -162,12 +163,7 @@ out:
 
 static int add_param(lift_fn *f, int *cap)
 {
-	if (f->nparams == *cap) {
-		*cap = *cap ? *cap * 2 : 8;
-		f->params = realloc(f->params, sizeof *f->params * (size_t)*cap);
-		if (!f->params)
-			abort();
-	}
+	LS_GROW(f->params, f->nparams, *cap, 8);
 	memset(&f->params[f->nparams], 0, sizeof *f->params);
 	return f->nparams++;
 }

@@ -1,5 +1,6 @@
 /* pyfunc.c — see pyfunc.h. */
 #include "pyfunc.h"
+#include "grow.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -189,12 +190,7 @@ static void add_func(pyf_file *f, TSNode def, TSNode outer, const scope *st, int
 	TSNode name = ts_node_child_by_field_id(def, K.f_name);
 	if (ts_node_is_null(name))
 		return;
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 32;
-		f->fn = realloc(f->fn, (size_t)f->cap * sizeof *f->fn);
-		if (!f->fn)
-			abort();
-	}
+	LS_GROW(f->fn, f->n, f->cap, 32);
 	func *fn = &f->fn[f->n++];
 	memset(fn, 0, sizeof *fn);
 	size_t nlen;
@@ -321,12 +317,7 @@ static int tl_container(TSSymbol s)
 
 static void tl_import(pyf_file *f, TSNode n)
 {
-	if (f->ntl == f->captl) {
-		f->captl = f->captl ? f->captl * 2 : 16;
-		f->tl_imps = realloc(f->tl_imps, (size_t)f->captl * sizeof *f->tl_imps);
-		if (!f->tl_imps)
-			abort();
-	}
+	LS_GROW(f->tl_imps, f->ntl, f->captl, 16);
 	f->tl_imps[f->ntl++] = n;
 }
 

@@ -1,5 +1,6 @@
 /* testlink.c — see testlink.h. */
 #include "testlink.h"
+#include "grow.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -363,12 +364,7 @@ static int is_test_name(TSNode def, const char *src)
 
 static void add_test(tl_file *f, scanctx *c, const char *id, TSNode def)
 {
-	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 16;
-		f->t = realloc(f->t, (size_t)f->cap * sizeof *f->t);
-		if (!f->t)
-			abort();
-	}
+	LS_GROW(f->t, f->n, f->cap, 16);
 	tl_test *t = &f->t[f->n++];
 	t->id = strdup(id);
 	t->refs = jv_object();
@@ -543,12 +539,7 @@ static void pm_add(pmap *m, const char *k, int test)
 	}
 	if (p->n && p->t[p->n - 1] == test)
 		return;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 4;
-		p->t = realloc(p->t, (size_t)p->cap * sizeof *p->t);
-		if (!p->t)
-			abort();
-	}
+	LS_GROW(p->t, p->n, p->cap, 4);
 	p->t[p->n++] = test;
 }
 
@@ -577,12 +568,7 @@ void tl_add(tl_index *x, tl_file *f)
 	if (!f)
 		return;
 	for (int i = 0; i < f->n; i++) {
-		if (x->ntests == x->cap) {
-			x->cap = x->cap ? x->cap * 2 : 64;
-			x->ids = realloc(x->ids, x->cap * sizeof *x->ids);
-			if (!x->ids)
-				abort();
-		}
+		LS_GROW(x->ids, x->ntests, x->cap, 64);
 		int t = (int)x->ntests++;
 		x->ids[t] = f->t[i].id;
 		f->t[i].id = NULL;
@@ -597,12 +583,7 @@ typedef struct { int *v; size_t n, cap; } ivec;
 
 static void iv_push(ivec *v, int x)
 {
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 16;
-		v->v = realloc(v->v, v->cap * sizeof *v->v);
-		if (!v->v)
-			abort();
-	}
+	LS_GROW(v->v, v->n, v->cap, 16);
 	v->v[v->n++] = x;
 }
 
