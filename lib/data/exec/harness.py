@@ -316,13 +316,13 @@ class _Runner(doctest.DocTestRunner):
         self._fakeout = _CappedOut()
         self._fakeout.cap = cap
 
-    def run(self, test, compileflags=None, out=None, clear_globs=True):
-        """DocTestRunner.run, less the debugger it makes up front: a Pdb
-        costs each child some 50 copied pages. It is made as doctest makes
-        it, only when a test calls pdb.set_trace()."""
+    def run(self, test, out):
+        """DocTestRunner.run(test, out=out, clear_globs=False), less the
+        debugger it makes up front: a Pdb costs each child some 50 copied
+        pages. It is made as doctest makes it, only when a test calls
+        pdb.set_trace()."""
         self.test = test
-        if compileflags is None:
-            compileflags = doctest._extract_future_flags(test.globs)
+        compileflags = doctest._extract_future_flags(test.globs)
         save_stdout = sys.stdout
         sys.stdout = self._fakeout
         save_trace = sys.gettrace()
@@ -348,9 +348,6 @@ class _Runner(doctest.DocTestRunner):
             sys.settrace(save_trace)
             linecache.getlines = self.save_linecache_getlines
             sys.displayhook = save_displayhook
-            if clear_globs:
-                test.globs.clear()
-                builtins._ = None
 
     def report_start(self, out, test, example):
         pass
@@ -391,7 +388,7 @@ def _run_doctest(req, g, st):
                            req.get("lineno"), None)
     runner = _Runner(st, int(req.get("output_cap") or (1 << 20)))
     try:
-        r = runner.run(test, out=lambda s: None, clear_globs=False)
+        r = runner.run(test, lambda s: None)
     finally:
         sys.stdout = sys.__stdout__
     st.run += r.attempted
