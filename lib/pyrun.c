@@ -174,7 +174,7 @@ static int py_error(char *err, size_t errsz, const char *what, const char *name,
 
 static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 {
-	hugemem_python_arenas();
+	hugemem_python();
 	PyConfig c;
 	PyConfig_InitIsolatedConfig(&c);
 	c.use_hash_seed = 1;
@@ -291,10 +291,6 @@ static jv run_child(sbx *s, const char *req, size_t n, char **roots)
 	PyErr_Clear();	/* undecodable: the child decodes it again and says why */
 	sbx_outcome out;
 	char rerr[512] = "";
-	/* Free chunks consolidated now, once, not walked (and so copied) by
-	 * malloc in every child. (The heap only: Python's arenas are not
-	 * malloc's, see hugemem.h.) */
-	malloc_trim(0);
 	PyOS_BeforeFork();
 	int rc = sbx_run(s, (const char *const *)roots, child_main, &ca, &out, rerr, sizeof rerr);
 	PyOS_AfterFork_Parent();

@@ -1,11 +1,15 @@
 /* Unit tests for lib/hugemem: CPython's arenas come from aligned chunks,
  * marked for huge pages in the zygote and not in a forked child; freed
- * arenas are reused; Python runs on them. */
+ * arenas are reused; Python runs on them. The raw domain's blocks keep
+ * their contents through every size class, malloc and realloc, are reused
+ * when freed, and a forked child never writes to a block it inherited. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "t.h"
 #include "hugemem.h"
 
@@ -42,9 +46,62 @@ static int thp_madvise_mode(void)
 	return strstr(buf, "[madvise]") != NULL;
 }
 
+/* A block of n bytes filled from seed, and its check. */
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(seed * 31 + i * 7);
+}
+
+static int filled(const unsigned char *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != (unsigned char)(seed * 31 + i * 7))
+			return 0;
+	return 1;
+}
+
+/* Many blocks of mixed sizes (every class, and mappings), grown, shrunk and
+ * freed at random: each keeps its own contents, so none overlaps another. */
+static int shuffle_blocks(unsigned rounds)
+{
+	enum { N = 512 };
+	unsigned char *b[N] = { 0 };
+	size_t len[N] = { 0 };
+	unsigned seed[N] = { 0 };
+	unsigned x = 12345;
+	int ok = 1;
+	for (unsigned r = 0; r < rounds && ok; r++) {
+		x = x * 1103515245 + 12345;
+		unsigned i = (x >> 8) % N;
+		size_t n = (x >> 4) % 7 == 0 ? (x >> 3) % (600u << 10) : (x >> 5) % 3000;
+		if (b[i] && !filled(b[i], len[i], seed[i]))
+			ok = 0;
+		if (!b[i]) {
+			b[i] = PyMem_RawMalloc(n);
+		} else if (r & 1) {
+			b[i] = PyMem_RawRealloc(b[i], n);
+			ok &= b[i] && filled(b[i], n < len[i] ? n : len[i], seed[i]);
+		} else {
+			PyMem_RawFree(b[i]);
+			b[i] = PyMem_RawMalloc(n);
+		}
+		ok &= b[i] != NULL && ((uintptr_t)b[i] & 15) == 0;
+		len[i] = n;
+		seed[i] = r;
+		if (b[i])
+			fill(b[i], n, r);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		ok &= !b[i] || filled(b[i], len[i], seed[i]);
+		PyMem_RawFree(b[i]);
+	}
+	return ok;
+}
+
 int main(void)
 {
-	hugemem_python_arenas();
+	hugemem_python();
 	Py_InitializeEx(0);
 	long c0 = hugemem_chunks();
 	T_OK(c0 > 0, "starting Python took arenas from the chunks");
@@ -58,6 +115,65 @@ int main(void)
 	T_OK(PyRun_SimpleString("assert sum(map(len, y)) == 2288890") == 0,
 	     "objects in reused arenas hold their values");
 	T_OK(PyRun_SimpleString("del y; gc.collect()") == 0, "freed again");
+
+	/* The raw domain. */
+	T_OK(shuffle_blocks(20000), "raw blocks of every size keep their contents through malloc, realloc and free");
+	char *a1 = PyMem_RawMalloc(100);
+	PyMem_RawFree(a1);
+	T_OK(PyMem_RawMalloc(100) == a1, "a freed raw block is given again for its size");
+	memset(a1, 0xff, 100);
+	PyMem_RawFree(a1);
+	unsigned char *z = PyMem_RawCalloc(10, 10);
+	int zeroed = z == (unsigned char *)a1;
+	for (int i = 0; i < 100 && z; i++)
+		zeroed &= z[i] == 0;
+	T_OK(zeroed, "calloc clears a reused block");
+	unsigned char *zb = PyMem_RawCalloc(1, 3u << 20);
+	T_OK(zb && zb[0] == 0 && zb[(3u << 20) - 1] == 0 && ((uintptr_t)zb & ((2ul << 20) - 1)) == 16,
+	     "a big block is a mapping of its own, zeroed, 16 bytes past a 2 MiB boundary");
+	PyMem_RawFree(zb);
+	T_OK(PyMem_RawMalloc((size_t)1 << 62) == NULL && PyMem_RawCalloc((size_t)1 << 40, (size_t)1 << 40) == NULL,
+	     "sizes past the address space or overflowing fail with NULL");
+	if (thp_madvise_mode())
+		T_EQ_INT(thp_eligible(z), 1, "the zygote's raw chunks are marked for huge pages");
+	else
+		T_SKIP("transparent huge pages are not in madvise mode here");
+	PyMem_RawFree(z);
+
+	/* A forked child leaves what it inherited as it was. */
+	enum { SMALL = 200, LARGE = 400u << 10 };
+	unsigned char *inh = PyMem_RawMalloc(SMALL), *inhbig = PyMem_RawMalloc(LARGE);
+	fill(inh, SMALL, 7);
+	fill(inhbig, LARGE, 8);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		hugemem_forked();
+		int bits = 0;
+		PyMem_RawFree(inh);
+		bits |= !filled(inh, SMALL, 7) << 0;		/* free wrote no link into it */
+		unsigned char *n1 = PyMem_RawMalloc(SMALL);
+		bits |= (n1 == inh) << 1;			/* and does not hand it out */
+		unsigned char *g = PyMem_RawRealloc(inhbig, LARGE + 4096);
+		bits |= (g == inhbig || !filled(g, LARGE, 8) || !filled(inhbig, LARGE, 8)) << 2;
+		bits |= (thp_madvise_mode() && thp_eligible(n1) != 0) << 3;
+		bits |= !shuffle_blocks(5000) << 4;
+		bits |= (PyRun_SimpleString("d = {str(i): list(range(i % 50)) for i in range(20000)}\n"
+					    "assert sum(map(len, d.values())) == 490000") != 0) << 5;
+		_exit(bits);
+	}
+	int status = 0;
+	T_OK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status), "the forked child ran");
+	int bits = WIFEXITED(status) ? WEXITSTATUS(status) : 0xff;
+	T_OK(!(bits & 1), "freeing an inherited block writes nothing into it");
+	T_OK(!(bits & 2), "nor gives it out again");
+	T_OK(!(bits & 4), "growing an inherited block copies it and leaves the old one as it was");
+	T_OK(!(bits & 8), "the child's own chunks are not marked for huge pages");
+	T_OK(!(bits & 16), "the child's blocks keep their contents through malloc, realloc and free");
+	T_OK(!(bits & 32), "Python runs in the child");
+	T_OK(filled(inh, SMALL, 7) && filled(inhbig, LARGE, 8), "the parent's blocks are as they were");
+	PyMem_RawFree(inh);
+	PyMem_RawFree(inhbig);
 
 	/* The allocator itself: two arenas to a 2 MiB-aligned chunk. */
 	PyObjectArenaAllocator a;
