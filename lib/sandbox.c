@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include "sandbox.h"
+#include "strbuf.h"
 
 /* Outer uids of a zygote (U0, ns root) and of its children (U1): unprivileged,
  * never used by real accounts, distinct per worker. */
@@ -67,6 +68,10 @@ struct sbx {
 	struct sock_fprog prog;		/* the seccomp program, built once */
 	struct sock_fprog host_prog;	/* the same, less process creation: for hosts */
 	int ll_abi;
+	int ll_rs;			/* the Landlock ruleset children restrict themselves with, or -1 */
+	int ll_errno;			/* why it could not be made */
+	const char *ll_what;
+	char *ll_key;			/* the read roots it was made for */
 	int nested;			/* this process is a host (sbx_host_start) */
 	int wd_mounted;			/* the working directory's tmpfs is mounted (once) */
 	char workdir[256];
@@ -383,6 +388,7 @@ sbx *sbx_new(const sbx_limits *lim, char *err, size_t errsz)
 		return NULL;
 	s->lim = *lim;
 	s->flags = spawn_flags;
+	s->ll_rs = -1;
 #if defined(__SANITIZE_ADDRESS__)
 	/* ASan maps terabytes of shadow memory at start: the limit counts from there. */
 	FILE *sf = fopen("/proc/self/statm", "r");
@@ -493,6 +499,9 @@ void sbx_free(sbx *s)
 		close(s->swept);
 	if (!(s->flags & SBX_MNTNS))
 		rmdir(s->workdir);
+	if (s->ll_rs >= 0)
+		close(s->ll_rs);
+	free(s->ll_key);
 	free(s->prog.filter);
 	free(s->host_prog.filter);
 	free(s);
@@ -526,8 +535,8 @@ static int ll_allow(int rs, const char *path, uint64_t access)
 
 /* Writes only in the working directory (and /dev/null), reads only under the
  * system's directories and the caller's roots, no signals or abstract unix
- * sockets out of the domain. */
-static void landlock(const sbx *s, const char *const *roots)
+ * sockets out of the domain. The ruleset's fd, or -1 with errno and *what. */
+static int ll_build(const sbx *s, const char *const *roots, const char **what)
 {
 	uint64_t all = LL_ABI1_ALL;
 	if (s->ll_abi >= 2) all |= LL_REFER;
@@ -543,25 +552,60 @@ static void landlock(const sbx *s, const char *const *roots)
 		a.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
 		asz = sizeof a;
 	}
-	int rs = syscall(SYS_landlock_create_ruleset, &a, asz, 0);
+	*what = "landlock_create_ruleset";
+	int rs = syscall(SYS_landlock_create_ruleset, &a, asz, 0);	/* close-on-exec */
 	if (rs < 0)
-		child_fail("landlock_create_ruleset");
+		return -1;
+	*what = "landlock_add_rule";
 	uint64_t rd = LL_READ_FILE | LL_READ_DIR | LL_EXECUTE;
 	static const char *const sys_roots[] = { "/usr", "/lib", "/lib64", "/lib32", "/bin",
 		"/etc", "/proc", "/sys/devices/system/cpu", "/dev/urandom", "/dev/random" };
-	for (size_t i = 0; i < sizeof sys_roots / sizeof sys_roots[0]; i++)
-		if (ll_allow(rs, sys_roots[i], rd) < 0)
-			child_fail("landlock_add_rule");
-	for (int i = 0; roots && roots[i]; i++)
-		if (ll_allow(rs, roots[i], rd) < 0)
-			child_fail("landlock_add_rule");
-	if (ll_allow(rs, "/dev/null", LL_READ_FILE | LL_WRITE_FILE | (s->ll_abi >= 3 ? LL_TRUNCATE : 0)) < 0 ||
+	int bad = 0;
+	for (size_t i = 0; i < sizeof sys_roots / sizeof sys_roots[0] && !bad; i++)
+		bad = ll_allow(rs, sys_roots[i], rd) < 0;
+	for (int i = 0; roots && roots[i] && !bad; i++)
+		bad = ll_allow(rs, roots[i], rd) < 0;
+	if (bad || ll_allow(rs, "/dev/null", LL_READ_FILE | LL_WRITE_FILE | (s->ll_abi >= 3 ? LL_TRUNCATE : 0)) < 0 ||
 	    ll_allow(rs, "/dev/zero", LL_READ_FILE) < 0 ||
-	    ll_allow(rs, s->workdir, all) < 0)
-		child_fail("landlock_add_rule");
-	if (syscall(SYS_landlock_restrict_self, rs, 0) < 0)
-		child_fail("landlock_restrict_self");
-	close(rs);
+	    ll_allow(rs, s->workdir, all) < 0) {
+		int e = errno;
+		close(rs);
+		errno = e;
+		return -1;
+	}
+	return rs;
+}
+
+/* Before a fork: the ruleset for these roots. It is made once and kept
+ * while the roots and the working directory are the same files (a rule
+ * holds the inode, not the path), so that a child only restricts itself
+ * with it: made in each child it was ~40 system calls a record. A failure
+ * is kept too, and the child reports it. */
+static void ll_prepare(sbx *s, const char *const *roots)
+{
+	if (!(s->flags & SBX_LANDLOCK) || s->nested)
+		return;
+	sb key = { 0 };
+	for (int i = -1; i < 0 || (roots && roots[i]); i++) {
+		const char *p = i < 0 ? s->workdir : roots[i];
+		struct stat st;
+		char id[64];
+		if (stat(p, &st) < 0)
+			st.st_dev = st.st_ino = 0;
+		snprintf(id, sizeof id, "\t%lx:%lx\n", (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+		sb_puts(&key, p);
+		sb_puts(&key, id);
+	}
+	if (s->ll_rs >= 0 && s->ll_key && !strcmp(s->ll_key, key.b)) {
+		free(key.b);
+		return;
+	}
+	if (s->ll_rs >= 0)
+		close(s->ll_rs);
+	free(s->ll_key);
+	s->ll_key = key.b;
+	s->ll_rs = ll_build(s, roots, &s->ll_what);
+	s->ll_errno = errno;
 }
 
 static void set_limit(int res, rlim_t soft, rlim_t hard)
@@ -584,9 +628,9 @@ static void set_limits(const sbx *s, int cpu_s)
 	set_limit(RLIMIT_MSGQUEUE, 0, 0);
 }
 
-/* The uid drop and Landlock: once, in a child of the zygote (a host's
- * children are already in its domain). */
-static void drop_privileges(const sbx *s, const char *const *roots)
+/* The uid drop and Landlock (ll_prepare): once, in a child of the zygote
+ * (a host's children are already in its domain). */
+static void drop_privileges(const sbx *s)
 {
 	if (s->flags & SBX_UIDDROP) {
 		if ((geteuid() == 0 && !(s->flags & SBX_USERNS) && setgroups(0, NULL) < 0) ||
@@ -596,11 +640,16 @@ static void drop_privileges(const sbx *s, const char *const *roots)
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail("no_new_privs");
-	if (s->flags & SBX_LANDLOCK)
-		landlock(s, roots);
+	if (s->flags & SBX_LANDLOCK) {
+		errno = s->ll_errno;
+		if (s->ll_rs < 0)
+			child_fail(s->ll_what ? s->ll_what : "landlock");
+		if (syscall(SYS_landlock_restrict_self, s->ll_rs, 0) < 0)
+			child_fail("landlock_restrict_self");
+	}
 }
 
-static void child_enter(const sbx *s, int outw, int resw, const char *const *roots)
+static void child_enter(const sbx *s, int outw, int resw)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setsid();	/* its own process group: the supervisor kills the group */
@@ -608,14 +657,16 @@ static void child_enter(const sbx *s, int outw, int resw, const char *const *roo
 	if (null < 0 || dup2(null, 0) < 0 || dup2(outw, 1) < 0 || dup2(outw, 2) < 0 ||
 	    dup2(resw, SBX_RESULT_FD) < 0)
 		child_fail("dup2");
-	if (syscall(SYS_close_range, SBX_RESULT_FD + 1, ~0u, 0) < 0)
-		for (int fd = SBX_RESULT_FD + 1; fd < 1024; fd++)
-			close(fd);
 	if (chdir(s->workdir) < 0)
 		child_fail("chdir");
 	set_limits(s, s->lim.cpu_s);
 	if (!s->nested)
-		drop_privileges(s, roots);
+		drop_privileges(s);
+	/* Landlock does not reach fds opened before it: close them all (the
+	 * ruleset's among them) before the tested code runs. */
+	if (syscall(SYS_close_range, SBX_RESULT_FD + 1, ~0u, 0) < 0)
+		for (int fd = SBX_RESULT_FD + 1; fd < 1024; fd++)
+			close(fd);
 	/* A host's children stack this filter on the host's own. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &s->prog) < 0)
 		child_fail("seccomp");
@@ -747,6 +798,7 @@ int sbx_run(sbx *s, const char *const *roots, int (*fn)(void *), void *arg,
 		workdir_drop(s);
 		return -1;
 	}
+	ll_prepare(s, roots);
 	double t0 = now();
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -756,7 +808,7 @@ int sbx_run(sbx *s, const char *const *roots, int (*fn)(void *), void *arg,
 		return -1;
 	}
 	if (pid == 0) {
-		child_enter(s, out[1], res[1], roots);
+		child_enter(s, out[1], res[1]);
 		_exit(fn(arg));
 	}
 	close(out[1]);
@@ -864,6 +916,7 @@ pid_t sbx_host_start(sbx *s, const char *const *roots, int in, int out,
 		snprintf(err, errsz, "cannot make the working directory: %s", strerror(errno));
 		return -1;
 	}
+	ll_prepare(s, roots);
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errsz, "fork: %s", strerror(errno));
@@ -882,8 +935,6 @@ pid_t sbx_host_start(sbx *s, const char *const *roots, int in, int out,
 	if (i2 < 0 || o2 < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
 	    dup3(i2, SBX_HOST_IN, O_CLOEXEC) < 0 || dup3(o2, SBX_HOST_OUT, O_CLOEXEC) < 0)
 		child_fail("dup2");
-	syscall(SYS_close_range, 3, SBX_HOST_IN - 1, 0);
-	syscall(SYS_close_range, SBX_HOST_OUT + 1, ~0u, 0);
 	if (chdir(s->workdir) < 0)
 		child_fail("chdir");
 	s->nested = 1;
@@ -895,7 +946,9 @@ pid_t sbx_host_start(sbx *s, const char *const *roots, int in, int out,
 	 * the per-example limit. */
 	set_limits(s, s->lim.cpu_s * 360);
 	set_limit(RLIMIT_NPROC, 1, s->lim.nproc);	/* until sbx_host_ready */
-	drop_privileges(s, roots);
+	drop_privileges(s);
+	syscall(SYS_close_range, 3, SBX_HOST_IN - 1, 0);	/* after it, as in child_enter */
+	syscall(SYS_close_range, SBX_HOST_OUT + 1, ~0u, 0);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &s->host_prog) < 0)
 		child_fail("seccomp");
 	_exit(fn(arg, SBX_HOST_IN, SBX_HOST_OUT));

@@ -59,6 +59,20 @@ static int c_mem(void *a)
 }
 static int c_shadow(void *a) { (void)a; return open("/etc/shadow", O_RDONLY) < 0 ? 0 : 1; }
 static int c_env(void *a) { (void)a; return getenv("LS_UNIT_SECRET") == NULL ? 0 : 1; }
+static int c_read(void *a) { return open(a, O_RDONLY) >= 0 ? 0 : 1; }
+
+/* dir/f, made afresh (a new inode for dir). */
+static void make_root(const char *dir)
+{
+	char f[300];
+	snprintf(f, sizeof f, "%s/f", dir);
+	unlink(f);
+	rmdir(dir);
+	mkdir(dir, 0755);
+	int fd = open(f, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
 
 /* One line per check on the pipe: "0 what" or "1 what" (or "S what" to skip). */
 static int out_fd;
@@ -114,6 +128,32 @@ static int zygote(void *arg)
 	if (f & SBX_LANDLOCK) {
 		CHECK(RUN(c_write_out) && o.exited && o.code == 0, "writing outside the working directory is refused");
 		sbx_outcome_free(&o);
+		/* Read roots: the ruleset is kept between children, and made anew
+		 * when the roots change or a root is a new directory at the same path. */
+		char top[] = "/tmp/ls-unit-roots.XXXXXX", a[300], b[300], af[310], bf[310];
+		if (mkdtemp(top) && chmod(top, 0755) == 0) {
+			snprintf(a, sizeof a, "%s/a", top);
+			snprintf(b, sizeof b, "%s/b", top);
+			snprintf(af, sizeof af, "%s/f", a);
+			snprintf(bf, sizeof bf, "%s/f", b);
+			make_root(a);
+			make_root(b);
+			const char *ra[] = { a, NULL }, *rb[] = { b, NULL };
+#define READ(roots, path) (sbx_run(s, roots, c_read, path, &o, err, sizeof err) == 0 && o.exited && !o.killed && \
+			   (sbx_outcome_free(&o), 1) ? o.code : -1)
+			CHECK(READ(ra, af) == 0 && READ(ra, af) == 0 && READ(ra, bf) == 1, "a read root is readable, another directory not");
+			CHECK(READ(rb, bf) == 0 && READ(rb, af) == 1, "with other roots, the other directory");
+			make_root(b);
+			CHECK(READ(rb, bf) == 0, "a root made again at the same path is readable");
+			CHECK(READ(NULL, bf) == 1, "without roots, neither");
+			make_root(a);
+			unlink(af);
+			unlink(bf);
+			rmdir(a);
+			rmdir(b);
+			rmdir(top);
+		} else
+			CHECK(0, "mkdtemp for the read roots");
 	} else
 		say('S', "no landlock on this kernel");
 	if (f & SBX_UIDDROP) {
