@@ -949,6 +949,7 @@ pid_t sbx_host_start(sbx *s, const char *const *roots, int in, int out,
 	drop_privileges(s);
 	syscall(SYS_close_range, 3, SBX_HOST_IN - 1, 0);	/* after it, as in child_enter */
 	syscall(SYS_close_range, SBX_HOST_OUT + 1, ~0u, 0);
+	s->ll_rs = -1;		/* closed with the rest */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &s->host_prog) < 0)
 		child_fail("seccomp");
 	_exit(fn(arg, SBX_HOST_IN, SBX_HOST_OUT));
