@@ -324,6 +324,61 @@ static void *raw_realloc(void *ctx, void *p, size_t n)
 	return q;
 }
 
+/* ---- pymalloc's pools ----------------------------------------------------
+ * How many free blocks each size class has left in its partly used pools,
+ * read from CPython's own report (what sys._debugmallocstats() prints):
+ * "class size pools blocks-in-use avail-blocks" rows, one per class. */
+
+#define NPOOLCLASS 32	/* 16-byte classes up to 512 (CPython 3.11, 64-bit) */
+
+/* Exported by libpython; declared only in its internal headers (pycore_pymem.h). */
+PyAPI_FUNC(int) _PyObject_DebugMallocStats(FILE *out);
+
+static int pool_avail(long avail[NPOOLCLASS])
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return -1;
+	_PyObject_DebugMallocStats(f);
+	fclose(f);
+	int rows = 0;
+	memset(avail, 0, NPOOLCLASS * sizeof *avail);
+	for (char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		unsigned c, size;
+		long pools, used, av;
+		if (sscanf(line, "%u %u %ld %ld %ld", &c, &size, &pools, &used, &av) == 5 &&
+		    c < NPOOLCLASS && size == (c + 1) * 16 && av >= 0) {
+			avail[c] = av;
+			rows++;
+		}
+	}
+	free(buf);
+	return rows ? 0 : -1;
+}
+
+long hugemem_pool_holes(void)
+{
+	long avail[NPOOLCLASS], n = 0;
+	if (pool_avail(avail) < 0)
+		return -1;
+	for (int c = 0; c < NPOOLCLASS; c++)
+		n += avail[c];
+	return n;
+}
+
+void hugemem_fill_pools(void)
+{
+	long avail[NPOOLCLASS];
+	if (pool_avail(avail) < 0)
+		return;		/* not pymalloc, or its report changed: nothing to fill */
+	for (int c = 0; c < NPOOLCLASS; c++)
+		for (long i = 0; i < avail[c]; i++)
+			if (!PyObject_Malloc((size_t)(c + 1) * 16))	/* kept for good */
+				return;
+}
+
 void hugemem_python(void)
 {
 	PyObjectArenaAllocator a = { NULL, arena_alloc, arena_free };

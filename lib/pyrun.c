@@ -231,6 +231,7 @@ static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 		Py_DECREF(gc);
 	}
 	PyErr_Clear();
+	hugemem_fill_pools();
 	return 0;
 }
 
@@ -381,6 +382,8 @@ static int host_main(void *arg, int in, int out)
 	const char *why = !r ? "the harness's host() failed" : r == Py_None ? NULL
 		       : PyUnicode_Check(r) ? (PyUnicode_AsUTF8(r) ?: "host() refused") : "host() answered something else";
 	PyErr_Clear();
+	if (!why)
+		hugemem_fill_pools();	/* as the zygote does, after host()'s gc.freeze() */
 	if (!why && sbx_host_ready(ha->s) < 0)
 		why = "the package changed its process limit";
 	jv hello = why ? jv_object_set(jv_object(), jv_string("error"), jv_string(why))
@@ -580,12 +583,15 @@ static int zygote_main(void *arg)
 			Py_XDECREF(r2);
 			Py_XDECREF(gc);
 			PyErr_Clear();
+			hugemem_fill_pools();
 			pytest_loaded = 1;
 		}
 		/* An installed standard module: import it here, once (harness.py: warm). */
 		const char *module = rec_str(r, "module");
 		if (module && harness_warm && mode && strcmp(mode, "repo") && !rec_str(r, "root")) {
 			PyObject *res = PyObject_CallFunction(harness_warm, "s", module);
+			if (res == Py_True)
+				hugemem_fill_pools();	/* after an import only: each fill keeps its blocks */
 			Py_XDECREF(res);
 			PyErr_Clear();
 		}

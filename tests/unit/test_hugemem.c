@@ -2,7 +2,8 @@
  * marked for huge pages in the zygote and not in a forked child; freed
  * arenas are reused; Python runs on them. The raw domain's blocks keep
  * their contents through every size class, malloc and realloc, are reused
- * when freed, and a forked child never writes to a block it inherited. */
+ * when freed, and a forked child never writes to a block it inherited.
+ * Filling pymalloc's pools leaves no partly used one. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
@@ -115,6 +116,22 @@ int main(void)
 	T_OK(PyRun_SimpleString("assert sum(map(len, y)) == 2288890") == 0,
 	     "objects in reused arenas hold their values");
 	T_OK(PyRun_SimpleString("del y; gc.collect()") == 0, "freed again");
+
+	/* pymalloc's pools: holes made, then filled. */
+	T_OK(PyRun_SimpleString("h = [bytes(i % 480) for i in range(30000)]; del h[::3]") == 0,
+	     "objects of every size freed here and there");
+	long holes = hugemem_pool_holes();
+	T_OK(holes > 10000, "CPython's report counts the holes");
+	hugemem_fill_pools();
+	T_EQ_INT(hugemem_pool_holes(), 0, "after hugemem_fill_pools() no used pool has a free block");
+	int fresh_pools = 1;
+	for (size_t size = 16; size <= 512; size += 16) {
+		uintptr_t b = (uintptr_t)PyObject_Malloc(size);
+		for (size_t more = 1; more < 4; more++)	/* in one pool, one after another */
+			fresh_pools &= (uintptr_t)PyObject_Malloc(size) == b + more * size;
+	}
+	T_OK(fresh_pools, "so each size class goes on in a fresh pool");
+	T_OK(PyRun_SimpleString("del h") == 0, "Python runs on");
 
 	/* The raw domain. */
 	T_OK(shuffle_blocks(20000), "raw blocks of every size keep their contents through malloc, realloc and free");

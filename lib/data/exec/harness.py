@@ -593,9 +593,9 @@ def warm(name):
     whose module is installed: import it once there when, and only when, it is
     part of the interpreter's own standard library, so children share it. Code
     from anywhere else (a repository, site packages) is only ever imported in
-    a sandboxed child."""
+    a sandboxed child. True when it imported (or tried to)."""
     if not isinstance(name, str) or name in sys.modules or _NO_WARM.search(name):
-        return
+        return False
     path = None
     for i, part in enumerate(name.split(".")):
         sub = ".".join(name.split(".")[:i + 1])
@@ -608,7 +608,7 @@ def warm(name):
         where = [origin] if origin else locs
         if not where or not all(os.path.realpath(w).startswith(_STDLIB + os.sep) for w in where) \
                 or any("-packages" in w for w in where):
-            return
+            return False
         path = locs or None
         if not locs:
             break
@@ -622,6 +622,7 @@ def warm(name):
         prime()	# the import pushed the harness out of the interpreter's caches
     gc.collect()
     gc.freeze()	# keep the collector off the shared pages in every child
+    return True
 
 
 _PRIME_CODE = "def f(x):\n    if x is None:\n        raise ValueError('none')\n    return x + 1\n"
