@@ -124,13 +124,8 @@ int main(void)
 	T_OK(holes > 10000, "CPython's report counts the holes");
 	hugemem_fill_pools();
 	T_EQ_INT(hugemem_pool_holes(), 0, "after hugemem_fill_pools() no used pool has a free block");
-	int fresh_pools = 1;
-	for (size_t size = 16; size <= 512; size += 16) {
-		uintptr_t b = (uintptr_t)PyObject_Malloc(size);
-		for (size_t more = 1; more < 4; more++)	/* in one pool, one after another */
-			fresh_pools &= (uintptr_t)PyObject_Malloc(size) == b + more * size;
-	}
-	T_OK(fresh_pools, "so each size class goes on in a fresh pool");
+	/* (Where the next block of a class then goes, a fresh pool or an emptied
+	 * one with its old free list, is pymalloc's choice: not checked here.) */
 	T_OK(PyRun_SimpleString("del h") == 0, "Python runs on");
 
 	/* The raw domain. */
