@@ -220,18 +220,7 @@ static int py_init(const pyrun_opts *o, char *err, size_t errsz)
 	if (!pr)
 		return py_error(err, errsz, "the harness failed its own requests", o->harness_name, "no prime()");
 	Py_DECREF(pr);
-	/* Children share the zygote's pages: freezing the collected heap keeps
-	 * the collector from touching (and copying) them in every child. */
-	PyObject *gc = PyImport_ImportModule("gc");
-	if (gc) {
-		PyObject *r1 = PyObject_CallMethod(gc, "collect", NULL);
-		PyObject *r2 = PyObject_CallMethod(gc, "freeze", NULL);
-		Py_XDECREF(r1);
-		Py_XDECREF(r2);
-		Py_DECREF(gc);
-	}
-	PyErr_Clear();
-	hugemem_fill_pools();
+	hugemem_settle();
 	return 0;
 }
 
@@ -383,7 +372,7 @@ static int host_main(void *arg, int in, int out)
 		       : PyUnicode_Check(r) ? (PyUnicode_AsUTF8(r) ?: "host() refused") : "host() answered something else";
 	PyErr_Clear();
 	if (!why)
-		hugemem_fill_pools();	/* as the zygote does, after host()'s gc.freeze() */
+		hugemem_settle();	/* as the zygote does after an import */
 	if (!why && sbx_host_ready(ha->s) < 0)
 		why = "the package changed its process limit";
 	jv hello = why ? jv_object_set(jv_object(), jv_string("error"), jv_string(why))
@@ -578,12 +567,7 @@ static int zygote_main(void *arg)
 			PyObject *m = PyImport_ImportModule("pytest");
 			Py_XDECREF(m);
 			PyErr_Clear();
-			PyObject *gc = PyImport_ImportModule("gc");
-			PyObject *r2 = gc ? PyObject_CallMethod(gc, "freeze", NULL) : NULL;
-			Py_XDECREF(r2);
-			Py_XDECREF(gc);
-			PyErr_Clear();
-			hugemem_fill_pools();
+			hugemem_settle();
 			pytest_loaded = 1;
 		}
 		/* An installed standard module: import it here, once (harness.py: warm). */
@@ -591,7 +575,7 @@ static int zygote_main(void *arg)
 		if (module && harness_warm && mode && strcmp(mode, "repo") && !rec_str(r, "root")) {
 			PyObject *res = PyObject_CallFunction(harness_warm, "s", module);
 			if (res == Py_True)
-				hugemem_fill_pools();	/* after an import only: each fill keeps its blocks */
+				hugemem_settle();
 			Py_XDECREF(res);
 			PyErr_Clear();
 		}

@@ -641,9 +641,10 @@ static void drop_privileges(const sbx *s)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail("no_new_privs");
 	if (s->flags & SBX_LANDLOCK) {
-		errno = s->ll_errno;
-		if (s->ll_rs < 0)
+		if (s->ll_rs < 0) {
+			errno = s->ll_errno;	/* why ll_prepare could not make it */
 			child_fail(s->ll_what ? s->ll_what : "landlock");
+		}
 		if (syscall(SYS_landlock_restrict_self, s->ll_rs, 0) < 0)
 			child_fail("landlock_restrict_self");
 	}

@@ -61,6 +61,16 @@ static int c_shadow(void *a) { (void)a; return open("/etc/shadow", O_RDONLY) < 0
 static int c_env(void *a) { (void)a; return getenv("LS_UNIT_SECRET") == NULL ? 0 : 1; }
 static int c_read(void *a) { return open(a, O_RDONLY) >= 0 ? 0 : 1; }
 
+/* A child with these read roots opens path: 0 it could, 1 it could not, -1 it did not run. */
+static int read_as(sbx *s, const char *const *roots, const char *path)
+{
+	sbx_outcome o;
+	char err[256];
+	int r = sbx_run(s, roots, c_read, (void *)path, &o, err, sizeof err) == 0 && o.exited && !o.killed ? o.code : -1;
+	sbx_outcome_free(&o);	/* sbx_run clears it first: safe either way */
+	return r;
+}
+
 /* dir/f, made afresh (a new inode for dir). */
 static void make_root(const char *dir)
 {
@@ -139,13 +149,12 @@ static int zygote(void *arg)
 			make_root(a);
 			make_root(b);
 			const char *ra[] = { a, NULL }, *rb[] = { b, NULL };
-#define READ(roots, path) (sbx_run(s, roots, c_read, path, &o, err, sizeof err) == 0 && o.exited && !o.killed && \
-			   (sbx_outcome_free(&o), 1) ? o.code : -1)
-			CHECK(READ(ra, af) == 0 && READ(ra, af) == 0 && READ(ra, bf) == 1, "a read root is readable, another directory not");
-			CHECK(READ(rb, bf) == 0 && READ(rb, af) == 1, "with other roots, the other directory");
+			CHECK(read_as(s, ra, af) == 0 && read_as(s, ra, af) == 0 && read_as(s, ra, bf) == 1,
+			      "a read root is readable, another directory not");
+			CHECK(read_as(s, rb, bf) == 0 && read_as(s, rb, af) == 1, "with other roots, the other directory");
 			make_root(b);
-			CHECK(READ(rb, bf) == 0, "a root made again at the same path is readable");
-			CHECK(READ(NULL, bf) == 1, "without roots, neither");
+			CHECK(read_as(s, rb, bf) == 0, "a root made again at the same path is readable");
+			CHECK(read_as(s, NULL, bf) == 1, "without roots, neither");
 			make_root(a);
 			unlink(af);
 			unlink(bf);

@@ -9,7 +9,6 @@
 import builtins
 import doctest
 import functools
-import gc
 import importlib
 import importlib.util
 import io
@@ -593,7 +592,8 @@ def warm(name):
     whose module is installed: import it once there when, and only when, it is
     part of the interpreter's own standard library, so children share it. Code
     from anywhere else (a repository, site packages) is only ever imported in
-    a sandboxed child. True when it imported (or tried to)."""
+    a sandboxed child. True when it imported (or tried to): the zygote then
+    settles its heap again (lib/hugemem.c: hugemem_settle)."""
     if not isinstance(name, str) or name in sys.modules or _NO_WARM.search(name):
         return False
     path = None
@@ -620,8 +620,6 @@ def warm(name):
         pass
     if name in sys.modules:
         prime()	# the import pushed the harness out of the interpreter's caches
-    gc.collect()
-    gc.freeze()	# keep the collector off the shared pages in every child
     return True
 
 
@@ -676,9 +674,7 @@ def host(request_json):
         prime()	# as the zygote does: the harness's caches, refilled after the import
     except BaseException:
         pass	# each child meets whatever broke it, and reports it
-    gc.collect()
-    gc.freeze()
-    return None
+    return None	# the host then settles its heap (lib/pyrun.c: host_main)
 
 
 # ---- entry -----------------------------------------------------------------
