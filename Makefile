@@ -63,7 +63,7 @@ $(B)/obj/%.o: %.c $(wildcard lib/*.h lib/*/*.h) | $(GRAMMAR)/src/parser.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The grammar is third-party C: its own include dir, our flags minus -Werror.
-# Its scanner allocates through tree-sitter's allocator (lib/tsalloc.h), as
+# Its scanner allocates through tree-sitter's allocator (lib/py/tsalloc.h), as
 # the library does, instead of calling libc directly.
 $(B)/obj/grammar/%.o: $(GRAMMAR)/src/%.c
 	@mkdir -p $(@D)
@@ -145,7 +145,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/lift-sys
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
-	cp -R lib/data/. $(DESTDIR)$(PREFIX)/share/lift-sys/
+	cp -R share/. $(DESTDIR)$(PREFIX)/share/lift-sys/
 
 clean:
 	rm -rf build/bin build/obj build/tests build/libls.a build/san

@@ -16,8 +16,8 @@ size=$(du -m "$D/in.jsonl" | cut -f1)
 # the record layer plus a tree-sitter parse of each record's code, nothing else
 cat > "$D/parse.c" <<'C'
 #include <string.h>
-#include "pyparse.h"
-#include "tool.h"
+#include "py/pyparse.h"
+#include "rec/tool.h"
 static void *init(ls_tool *t, void *c, int w) { (void)t, (void)c, (void)w; char e[200]; return py_parser_new(e, sizeof e); }
 static void fin(void *p) { ts_parser_delete(p); }
 static jv map(void *p, jv rec, ls_tool *t) {

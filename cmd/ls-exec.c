@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "exec.h"
-#include "pyrun.h"
-#include "strbuf.h"
-#include "tool.h"
+#include "exec/exec.h"
+#include "exec/interp.h"
+#include "base/strbuf.h"
+#include "rec/tool.h"
 
 static struct {
 	const char *code_field, *mode, *runner, *cache_dir;

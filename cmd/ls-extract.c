@@ -1,8 +1,8 @@
 /* ls-extract — Python functions from git repositories, as function records. */
 #include <stdio.h>
 #include <stdlib.h>
-#include "extract.h"
-#include "tool.h"
+#include "py/extract.h"
+#include "rec/tool.h"
 
 static ex_opts o = { .near = 0.85 };
 static extractor *ex;

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gen.h"
-#include "template.h"
-#include "tool.h"
+#include "gen/gen.h"
+#include "gen/template.h"
+#include "rec/tool.h"
 
 static struct {
 	int count, no_exec, list, stats, timeout;

@@ -2,8 +2,8 @@
  * adapter) on the CPU, or an OpenAI-compatible endpoint; or tokens. */
 #include <stdlib.h>
 #include <curl/curl.h>
-#include "infer.h"
-#include "tool.h"
+#include "model/infer.h"
+#include "rec/tool.h"
 
 static struct {
 	const char *model, *adapter, *tokenizer, *input, *output, *system, *tpl;

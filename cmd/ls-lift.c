@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lift.h"
-#include "tool.h"
+#include "lift/lift.h"
+#include "rec/tool.h"
 
 static struct {
 	const char *profile;

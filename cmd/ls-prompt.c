@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lift.h"
-#include "prompt.h"
-#include "tool.h"
+#include "lift/lift.h"
+#include "lift/prompt.h"
+#include "rec/tool.h"
 
 static struct {
 	const char *strategy;

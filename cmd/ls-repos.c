@@ -3,11 +3,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "github.h"
-#include "hash.h"
-#include "license.h"
-#include "repo.h"
-#include "tool.h"
+#include "repo/github.h"
+#include "base/hash.h"
+#include "repo/license.h"
+#include "repo/repo.h"
+#include "rec/tool.h"
 
 static struct {
 	const char *cache_dir, *ref, *licenses, *search, *api_url;

@@ -6,11 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tool.h"
-#include "hash.h"
-#include "jqexpr.h"
-#include "split.h"
-#include "instruct.h"
+#include "rec/tool.h"
+#include "base/hash.h"
+#include "rec/jqexpr.h"
+#include "dataset/split.h"
+#include "dataset/instruct.h"
 
 #define DEFAULT_BY ".repo.name? // .repo // .id"
 

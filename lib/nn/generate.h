@@ -4,7 +4,7 @@
 #ifndef LS_NN_GENERATE_H
 #define LS_NN_GENERATE_H
 #include <stdint.h>
-#include "tokenizer.h"
+#include "model/tokenizer.h"
 #include "nn/model.h"
 #include "nn/sample.h"
 

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <jv.h>
 #include <pcre2.h>
-#include "safetensors.h"
+#include "model/safetensors.h"
 #include "nn/lora.h"
 #include "nn/util.h"
 

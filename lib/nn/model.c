@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <jv.h>
-#include "safetensors.h"
+#include "model/safetensors.h"
 #include "nn/lora.h"
 #include "nn/model.h"
 #include "nn/util.h"

@@ -4,7 +4,7 @@
  * with --drop-odd, records with an odd "n" are dropped (to test --rejects). */
 #include <stdlib.h>
 #include <unistd.h>
-#include "tool.h"
+#include "rec/tool.h"
 
 static struct { int fail_on, drop_odd, sleep_us; } o = { .fail_on = -1000000 };
 

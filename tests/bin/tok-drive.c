@@ -1,4 +1,4 @@
-/* tok-drive — lib/tokenizer.h from the shell, for the exactness test and the benchmark.
+/* tok-drive — lib/model/tokenizer.h from the shell, for the exactness test and the benchmark.
  *   tok-drive encode TOKENIZER.json < records.jsonl   one line of ids per record's "text"
  *   tok-drive decode TOKENIZER.json < ids.txt         one JSON string per line of ids
  *   tok-drive bench TOKENIZER.json IN.jsonl [ROUNDS]   encode every record on one thread,
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "strbuf.h"
-#include "tokenizer.h"
+#include "base/strbuf.h"
+#include "model/tokenizer.h"
 
 static double now(void)
 {

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gitwalk.h"
-#include "pyparse.h"
-#include "tsalloc.h"
+#include "repo/gitwalk.h"
+#include "py/pyparse.h"
+#include "py/tsalloc.h"
 
 int main(int argc, char **argv)
 {

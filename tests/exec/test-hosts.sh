@@ -1,5 +1,5 @@
 #!/bin/sh
-# Hosts (lib/pyrun.c): a run of records from one repository package is served
+# Hosts (lib/exec/interp.c): a run of records from one repository package is served
 # by a sandboxed host that imports the package once. Verdicts must be those of
 # --no-hosts; hostile import-time code must not change a verdict, leak state
 # from one record to the next, or leave a process behind.

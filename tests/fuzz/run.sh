@@ -10,7 +10,7 @@ out=build/fuzz
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 mkdir -p "$out/new"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib \
-	tests/fuzz/fuzz_safetensors.c lib/safetensors.c -ljq -o "$out/fuzz_safetensors"
+	tests/fuzz/fuzz_safetensors.c lib/model/safetensors.c -ljq -o "$out/fuzz_safetensors"
 corpus=tests/fuzz/corpus/safetensors
 "$out/fuzz_safetensors" -artifact_prefix="$out/" -max_total_time="$secs" -max_len=4096 "$out/new" "$corpus" \
 	-dict=tests/fuzz/safetensors.dict

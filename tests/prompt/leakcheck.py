@@ -3,7 +3,7 @@
 body. The body is found with Python's own ast (independently of ls-prompt):
 the def's statements after the docstring. A line counts when it has at least
 10 characters once stripped, is more than a bare name, and is not a piece of
-the def's own header (the signature every prompt shows; lib/prompt.h)."""
+the def's own header (the signature every prompt shows; lib/lift/prompt.h)."""
 import ast, json, re, sys
 
 bare = re.compile(r'^[\w.]+[,)\]}:]*$')

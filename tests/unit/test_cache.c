@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "t.h"
-#include "cache.h"
+#include "rec/cache.h"
 
 const char *ls_progname = "test_cache";
 

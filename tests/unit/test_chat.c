@@ -1,9 +1,9 @@
-/* test_chat.c — records to messages to prompt text (lib/chat.h). */
+/* test_chat.c — records to messages to prompt text (lib/model/chat.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <jv.h>
 #include "t.h"
-#include "chat.h"
+#include "model/chat.h"
 
 static char err[256];
 

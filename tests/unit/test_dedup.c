@@ -1,7 +1,7 @@
 /* Unit tests for lib/dedup: normalisation, exact and near duplicates. */
 #include <stdlib.h>
 #include "t.h"
-#include "dedup.h"
+#include "py/dedup.h"
 
 static const char *A =
 	"def mean(xs):\n    \"\"\"Average of xs.\"\"\"\n    total = 0\n    for x in xs:\n        total += x\n"

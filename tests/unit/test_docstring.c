@@ -2,7 +2,7 @@
  * examples, cleandoc, first sentences, and input that is not a docstring. */
 #include <stdlib.h>
 #include "t.h"
-#include "docstring.h"
+#include "py/docstring.h"
 
 static void parse(const char *s, ds_doc *d) { ds_parse(s, strlen(s), d); }
 

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen.h"
-#include "record.h"
-#include "template.h"
+#include "gen/gen.h"
+#include "rec/record.h"
+#include "gen/template.h"
 
 static const char *const TMPL =
 	"# a comment\n"

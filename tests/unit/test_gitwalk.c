@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "t.h"
-#include "gitwalk.h"
+#include "repo/gitwalk.h"
 
 static char dir[256];
 

@@ -1,6 +1,6 @@
 /* Unit tests for lib/hash: stable values, part separation. */
 #include "t.h"
-#include "hash.h"
+#include "base/hash.h"
 
 int main(void)
 {

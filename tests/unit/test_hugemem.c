@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "t.h"
-#include "hugemem.h"
+#include "exec/hugemem.h"
 
 /* The THPeligible line of the mapping that holds p: 1, 0, or -1 if none. */
 static int thp_eligible(const void *p)

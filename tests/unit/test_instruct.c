@@ -1,7 +1,7 @@
 /* Unit tests for lib/instruct: the instruction and chat shapes for both tasks. */
 #include <stdlib.h>
 #include "t.h"
-#include "instruct.h"
+#include "dataset/instruct.h"
 
 static char *fmt(instruct_format f, instruct_task t, instruct_input in, const char *instr, const char *rec)
 {

@@ -1,7 +1,7 @@
 /* Unit tests for lib/jqexpr: compile errors, first output, errors as values, keys. */
 #include <stdlib.h>
 #include "t.h"
-#include "jqexpr.h"
+#include "rec/jqexpr.h"
 
 static jv parse(const char *s)
 {

@@ -1,7 +1,7 @@
 /* Unit tests for lib/license: SPDX ids by text similarity, near-misses included. */
 #include <stdlib.h>
 #include "t.h"
-#include "license.h"
+#include "repo/license.h"
 
 static char *slurp(const char *path, size_t *n)
 {
@@ -20,7 +20,7 @@ static char *slurp(const char *path, size_t *n)
 int main(void)
 {
 	char err[256];
-	license_db *db = license_db_load("lib/data/licenses", err, sizeof err);
+	license_db *db = license_db_load("share/licenses", err, sizeof err);
 	if (!T_OK(db != NULL, "licence texts load")) {
 		printf("# %s\n", err);
 		return t_done();

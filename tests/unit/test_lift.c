@@ -2,7 +2,7 @@
  * intent, quality, the lift-sys core profile, and bad input. */
 #include <stdlib.h>
 #include "t.h"
-#include "lift.h"
+#include "lift/lift.h"
 
 static lift_ctx *ctx;
 

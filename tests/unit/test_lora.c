@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "t.h"
-#include "safetensors.h"
+#include "model/safetensors.h"
 #include "nn/lora.h"
 #include "nn/model.h"
 #include "nn/util.h"

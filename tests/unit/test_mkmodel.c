@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "t.h"
-#include "safetensors.h"
-#include "tokenizer.h"
+#include "model/safetensors.h"
+#include "model/tokenizer.h"
 #include "nn/lora.h"
 #include "nn/model.h"
 #include "nn/util.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "t.h"
-#include "safetensors.h"
+#include "model/safetensors.h"
 #include "nn/config.h"
 #include "nn/generate.h"
 #include "nn/model.h"

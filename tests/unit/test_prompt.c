@@ -2,7 +2,7 @@
  * that no line of the body ever reaches a prompt. */
 #include <stdlib.h>
 #include "t.h"
-#include "prompt.h"
+#include "lift/prompt.h"
 
 static lift_ctx *ctx;
 static char text[8192], source[512];

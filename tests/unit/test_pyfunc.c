@@ -3,8 +3,8 @@
  * doctest.DocTestParser, globals, imports, and syntax errors kept out. */
 #include <stdlib.h>
 #include "t.h"
-#include "pyfunc.h"
-#include "pyparse.h"
+#include "py/pyfunc.h"
+#include "py/pyparse.h"
 
 static TSParser *P;
 

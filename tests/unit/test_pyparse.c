@@ -1,7 +1,7 @@
 /* Unit tests for lib/pyparse: the grammar loads, string literals decode as Python does. */
 #include <stdlib.h>
 #include "t.h"
-#include "pyparse.h"
+#include "py/pyparse.h"
 
 static char *docstring_of(TSParser *p, const char *src)
 {

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "t.h"
-#include "record.h"
+#include "rec/record.h"
 
 const char *ls_progname = "test_record";
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "t.h"
-#include "safetensors.h"
+#include "model/safetensors.h"
 
 /* libjq 1.6 leaks inside jv_parser_next on some malformed JSON (the fuzz
  * corpus is full of it). Suppressed for this test binary only, so that jv

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "t.h"
-#include "sandbox.h"
+#include "exec/sandbox.h"
 
 static int c_ret7(void *a) { (void)a; return 7; }
 static int c_result(void *a) { (void)a; return write(SBX_RESULT_FD, "hello", 5) == 5 ? 0 : 1; }

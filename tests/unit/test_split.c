@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "t.h"
-#include "split.h"
+#include "dataset/split.h"
 
 int main(void)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "strbuf.h"
+#include "base/strbuf.h"
 #include "t.h"
 
 int main(void)

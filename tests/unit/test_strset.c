@@ -2,7 +2,7 @@
  * NUL), growth past many keys, clear and reuse. */
 #include <stdio.h>
 #include "t.h"
-#include "strset.h"
+#include "base/strset.h"
 
 int main(void)
 {

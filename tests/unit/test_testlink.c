@@ -1,9 +1,9 @@
 /* Unit tests for lib/testlink: test files, import resolution, links. */
 #include <stdlib.h>
 #include "t.h"
-#include "pyparse.h"
-#include "pyfunc.h"
-#include "testlink.h"
+#include "py/pyparse.h"
+#include "py/pyfunc.h"
+#include "py/testlink.h"
 
 static const char *TEST_SRC =
 	"import pkg as p\n"

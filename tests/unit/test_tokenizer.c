@@ -1,4 +1,4 @@
-/* test_tokenizer.c — the byte-level BPE tokenizer (lib/tokenizer.h): unit tests on
+/* test_tokenizer.c — the byte-level BPE tokenizer (lib/model/tokenizer.h): unit tests on
  * tests/fixtures/tiny-tokenizer.json, and on the real Qwen3 tokenizer.json when the npm
  * reference package is installed (else those checks skip). The exactness test against
  * the JavaScript reference is tests/tokenizer/test-exact.sh. */
@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "strbuf.h"
+#include "base/strbuf.h"
 #include "t.h"
-#include "tokenizer.h"
+#include "model/tokenizer.h"
 
 extern int tok_heap_min;	/* tokenizer.c: pieces this long use the heap merge */
 extern int tok_split_fast;	/* tokenizer.c: 0 sends every split to PCRE2 */
@@ -308,7 +308,7 @@ static void test_heap_merge(const char *path, const char *what)
 		return;
 	}
 	size_t n;
-	char *text = slurp("lib/tokenizer.c", &n);
+	char *text = slurp("lib/model/tokenizer.c", &n);
 	int32_t *a, *b;
 	long na = tok_encode(t, text, n, 0, &a);
 	tok_free(t);
@@ -367,7 +367,7 @@ static void test_split_fast(const char *path, const char *what)
 		tried++;
 		free(a), free(b);
 	}
-	const char *files[] = { "lib/tokenizer.c", "tests/fixtures/make-tiny-tokenizer.py" };
+	const char *files[] = { "lib/model/tokenizer.c", "tests/fixtures/make-tiny-tokenizer.py" };
 	for (size_t i = 0; i < 2 && same; i++) {
 		size_t n;
 		char *text = slurp(files[i], &n);
@@ -436,7 +436,7 @@ static void test_qwen(void)
 
 	/* one shared tokenizer, four threads, the same answer */
 	size_t tn;
-	char *text = slurp("lib/tokenizer_load.c", &tn);
+	char *text = slurp("lib/model/tokenizer_load.c", &tn);
 	int32_t *one;
 	long none = tok_encode(t, text, tn, 0, &one);
 	tok_free(t);
