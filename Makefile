@@ -28,7 +28,7 @@ endif
 
 GRAMMAR := build/deps/tree-sitter-python
 
-PKGS    := libgit2 tree-sitter python3-embed libpcre2-8 libcurl
+PKGS    := libgit2 tree-sitter python3-embed libpcre2-8 libcurl sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -90,7 +90,7 @@ DEBS := build-essential pkg-config git jq libjq-dev libgit2-dev libtree-sitter-d
 	libopenblas-dev libopenblas0-pthread libcurl4-openssl-dev libxxhash-dev \
 	libpython3.11-testsuite python3-jsonschema python3-pytest python3-toolz \
 	python3-more-itertools python3-boltons python3-networkx python3-sympy gnuplot-nox \
-	clang libclang-rt-14-dev bc man-db groff-base bsdextrautils
+	clang libclang-rt-14-dev bc man-db groff-base bsdextrautils libsqlite3-dev sqlite3
 
 deps: deps-apt deps-npm
 
