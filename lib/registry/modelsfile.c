@@ -89,13 +89,24 @@ int models_file_set_default(const char *path, jv v, registry *r, char *err, size
 	jv id = jv_object_get(jv_copy(v), jv_string("id"));
 	jv kind = jv_object_get(jv_copy(v), jv_string("kind"));
 	jv entry;
+	jv base = jv_object_get(jv_copy(v), jv_string("base"));
+	int nobase = jv_get_kind(base) != JV_KIND_STRING;
+	jv_free(base);
+	if (!strcmp(jv_string_value(kind), "adapter") && nobase) {
+		snprintf(err, errsz, "%s: an adapter registered without --base cannot go into %s",
+			 jv_string_value(id), path);
+		jv_free(id);
+		jv_free(kind);
+		jv_free(file);
+		jv_free(v);
+		return -1;
+	}
 	if (!strcmp(jv_string_value(kind), "adapter"))
-		entry = JV_OBJECT(jv_string("model"), base_path(r, jv_object_get(jv_copy(v), jv_string("base"))),
+		entry = JV_OBJECT(jv_string("path"), base_path(r, jv_object_get(jv_copy(v), jv_string("base"))),
 				  jv_string("adapter"), jv_object_get(jv_copy(v), jv_string("path")));
 	else
-		entry = JV_OBJECT(jv_string("model"), jv_object_get(jv_copy(v), jv_string("path")));
-	entry = jv_object_set(entry, jv_string("registry"), jv_copy(id));
-	entry = jv_object_set(entry, jv_string("hash"), jv_object_get(v, jv_string("hash")));
+		entry = JV_OBJECT(jv_string("path"), jv_object_get(jv_copy(v), jv_string("path")));
+	jv_free(v);
 	jv models = jv_object_get(jv_copy(file), jv_string("models"));
 	if (jv_get_kind(models) != JV_KIND_OBJECT) {
 		jv_free(models);

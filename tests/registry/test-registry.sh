@@ -43,7 +43,7 @@ ok_if "no default before a promotion" test -z "$(ls-registry --quiet default)"
 ls-registry --quiet promote lora@v1 --reason first --models models.json >/dev/null
 ok_if "promote writes the models file's default" jq_true '.default == "lora@v1"' models.json
 ok_if "an adapter's entry names its base's directory" \
-	jq_true ".models[\"lora@v1\"].model == \"$T/base\" and .models[\"lora@v1\"].adapter == \"$T/a1\"" models.json
+	jq_true ".models[\"lora@v1\"].path == \"$T/base\" and .models[\"lora@v1\"].adapter == \"$T/a1\"" models.json
 ls-registry --quiet promote lora@v2 --models models.json >/dev/null
 ok_if "promote again" test "$(ls-registry --quiet default | jq -r .id)" = lora@v2
 ls-registry --quiet rollback --reason "worse on the suite" --models models.json >rb.json
