@@ -33,10 +33,9 @@ float tr_lr(const tr_optim_opts *o, int t)
 {
 	if (o->warmup > 0 && t <= o->warmup)
 		return o->lr * t / o->warmup;
-	int span = o->total - o->warmup;
-	if (span <= 0)
-		return o->lr;
-	double f = (double)(t - o->warmup) / span;
+	/* the first step after warmup at the peak, step `total` at min_lr */
+	int span = o->total - o->warmup - 1;
+	double f = span > 0 ? (double)(t - o->warmup - 1) / span : 0;
 	if (f > 1)
 		f = 1;
 	return o->min_lr + (o->lr - o->min_lr) * 0.5 * (1 + cos(M_PI * f));
