@@ -345,9 +345,11 @@ nn_lora *nn_lora_new(const nn_model *m, int r, float alpha, int rslora, unsigned
 		nn_lora_mod *x = &a->mods[i];
 		int o, in;
 		nn_linear_shape(&m->c, i % NN_NLIN, &o, &in);
+		float bound = 1.0f / sqrtf((float)in);	/* kaiming_uniform_(a=sqrt(5)): fan_in = in */
 		if (x->A)
 			for (size_t j = 0; j < (size_t)x->r * in; j++)
-				host[x->A - a->params + j] = std * nn_rng_normal(&g);
+				host[x->A - a->params + j] = std > 0 ? std * nn_rng_normal(&g)
+					: bound * (2 * nn_rng_float(&g) - 1);
 	}
 	a->ops->upload(a->params, host, a->n_params * sizeof(float));
 	free(host);
@@ -406,7 +408,7 @@ int nn_lora_save(const nn_model *m, const nn_lora *a, const char *dir, const cha
 		return nn_err(err, errsz, "cannot write '%s': %s", path, strerror(errno));
 
 	float *host = a->params;
-	if (a->ops->download != nn_cpu_ops.download) {
+	if (!a->ops->host) {
 		host = malloc(a->n_params * sizeof(float));
 		a->ops->download(host, a->params, a->n_params * sizeof(float));
 	}

@@ -38,8 +38,10 @@ typedef struct nn_lora {
 /* Load DIR for base model m; every tensor must name a linear layer of m with
  * the right shape, and A/B must come in pairs of the same rank. */
 nn_lora *nn_lora_load(const nn_model *m, const char *dir, char *err, size_t errsz);
-/* A fresh adapter (A ~ N(0, std^2) from seed, B = 0, as PEFT initialises) on the
- * linears whose bit (1 << nn_linear) is set in targets. */
+/* A fresh adapter on the linears whose bit (1 << nn_linear) is set in targets,
+ * B = 0 and A drawn from seed: with std 0 as PEFT initialises it (Kaiming-
+ * uniform, U(-1/sqrt(in), 1/sqrt(in))), else A ~ N(0, std^2) (tests that need
+ * a visible update set B themselves). */
 nn_lora *nn_lora_new(const nn_model *m, int r, float alpha, int rslora, unsigned targets,
 		     uint64_t seed, float std);
 /* Write adapter_config.json + adapter_model.safetensors (F32). */

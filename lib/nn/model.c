@@ -177,11 +177,17 @@ void nn_model_init_random(nn_model *m, uint64_t seed, float std)
 	nn_rng_seed(&r, seed);
 	int n;
 	nn_tensor *t = nn_model_tensors(m, &n);
+	/* drawn on the host in tensor order, then uploaded: the same weights on every backend */
+	float *host = m->ops->host ? m->params : malloc(m->n_params * sizeof(float));
 	for (int i = 0; i < n; i++) {
 		size_t k = t[i].shape[0] * (t[i].ndim > 1 ? t[i].shape[1] : 1);
+		float *d = host + (t[i].data - m->params);
 		for (size_t j = 0; j < k; j++)
-			t[i].data[j] = t[i].ndim == 1 ? 1.0f + 0.1f * nn_rng_normal(&r)
-						      : std * nn_rng_normal(&r);
+			d[j] = t[i].ndim == 1 ? 1.0f + 0.1f * nn_rng_normal(&r) : std * nn_rng_normal(&r);
+	}
+	if (host != m->params) {
+		m->ops->upload(m->params, host, m->n_params * sizeof(float));
+		free(host);
 	}
 	free(t);
 }
@@ -278,7 +284,7 @@ nn_model *nn_model_load(const char *dir, const nn_ops *ops, char *err, size_t er
 	shards sh = { .n = 0 };
 	int rc = open_shards(&sh, dir, err, errsz), n = 0;
 	nn_tensor *t = rc ? NULL : nn_model_tensors(m, &n);
-	float *host = ops->upload == nn_cpu_ops.upload ? NULL : malloc(1);
+	float *host = ops->host ? NULL : malloc(1);
 	for (int i = 0; i < n && !rc; i++) {
 		const st_tensor *s = shards_find(&sh, t[i].name);
 		char want[64], got[64];
@@ -359,7 +365,7 @@ int nn_model_save(const nn_model *m, const char *dir, int dtype, size_t shard_by
 		total += t[i].shape[0] * (t[i].ndim > 1 ? t[i].shape[1] : 1) * esz;
 	/* host copy of the weights when they live elsewhere */
 	float *host = m->params;
-	if (m->ops->download != nn_cpu_ops.download) {
+	if (!m->ops->host) {
 		host = malloc(m->n_params * sizeof(float));
 		m->ops->download(host, m->params, m->n_params * sizeof(float));
 	}
@@ -562,8 +568,8 @@ static void block(const nn_model *m, nn_state *s, int l, int T)
 		op->rmsnorm(s->q, s->q, L->q_norm, T * H, hd, c->norm_eps);
 		op->rmsnorm(s->kk, s->kk, L->k_norm, T * KV, hd, c->norm_eps);
 	}
-	op->rope(s->q, T, H, hd, pos0, m->inv_freq);
-	op->rope(s->kk, T, KV, hd, pos0, m->inv_freq);
+	op->rope(s->q, T, H, hd, NULL, pos0, m->inv_freq);
+	op->rope(s->kk, T, KV, hd, NULL, pos0, m->inv_freq);
 	/* append this call's keys and values: cache rows pos0..pos0+T-1 */
 	float *kc = s->k[l], *vc = s->v[l];
 	op->copy(kc + pos0 * kvrow, s->kk, T * kvrow * sizeof(float));
@@ -606,7 +612,7 @@ int nn_forward(const nn_model *m, nn_state *s, const int32_t *tokens, int T, flo
 	int R = all_logits ? T : 1;
 	m->ops->rmsnorm(s->xn, x, m->final_norm, R, c->dim, c->norm_eps);
 	/* logits is host memory: another backend computes on the device and downloads */
-	int host = m->ops->download == nn_cpu_ops.download;
+	int host = m->ops->host;
 	float *out = host ? logits : m->ops->alloc((size_t)R * c->vocab_size * sizeof(float));
 	if (!out)
 		return nn_err(err, errsz, "out of memory for logits");
