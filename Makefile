@@ -90,7 +90,8 @@ DEBS := build-essential pkg-config git jq libjq-dev libgit2-dev libtree-sitter-d
 	libopenblas-dev libopenblas0-pthread libcurl4-openssl-dev libxxhash-dev \
 	libpython3.11-testsuite python3-jsonschema python3-pytest python3-toolz \
 	python3-more-itertools python3-boltons python3-networkx python3-sympy gnuplot-nox \
-	clang libclang-rt-14-dev bc man-db groff-base bsdextrautils libsqlite3-dev sqlite3
+	python3-scipy libsqlite3-dev sqlite3 \
+	clang libclang-rt-14-dev bc man-db groff-base bsdextrautils
 
 deps: deps-apt deps-npm
 

@@ -3,11 +3,12 @@
 #include <stdlib.h>
 #include <curl/curl.h>
 #include "model/infer.h"
+#include "model/models.h"
 #include "rec/tool.h"
 
 static struct {
 	const char *model, *adapter, *tokenizer, *input, *output, *system, *tpl;
-	const char *endpoint, *key_env;
+	const char *endpoint, *key_env, *use, *models;
 	int merge, no_think, tokenize, detokenize, max_tokens, top_k, retries, concurrency;
 	double temperature, top_p, timeout;
 	ls_strlist stop;
@@ -36,6 +37,8 @@ static const ls_opt opts[] = {
 	{ "concurrency", 0, "N", LS_INT, &o.concurrency, "requests in flight with --endpoint (default 4)" },
 	{ "retries", 0, "N", LS_INT, &o.retries, "retries of a failed request, with backoff (default 5)" },
 	{ "timeout", 0, "SEC", LS_DOUBLE, &o.timeout, "seconds per request (default 300)" },
+	{ "use", 0, "NAME", LS_STR, &o.use, "the model NAME of the models file (default: its default, when no --model)" },
+	{ "models", 0, "FILE", LS_STR, &o.models, "the models file (default $LS_MODELS, else models.json)" },
 	{ 0 }
 };
 
@@ -59,8 +62,17 @@ int main(int argc, char **argv)
 	    o.concurrency < 1 || o.retries < 0 || o.timeout <= 0)
 		ls_die(EX_USAGE_, "bad value: --max-tokens, --top-k, --temperature >= 0; 0 < --top-p <= 1; "
 		       "--concurrency >= 1");
-	if (!o.model && !(o.tokenizer && (o.tokenize || o.detokenize)))
-		ls_die(EX_USAGE_, "--model is required");
+	/* --use NAME, or the models file's default when no model is named */
+	char err[1024];
+	model_spec use;
+	int ust, picked = models_pick(o.models, o.use, !o.model && !o.endpoint && !o.tokenize && !o.detokenize,
+				      &use, &ust, err, sizeof err);
+	if (picked < 0)
+		ls_die(ust, "%s", err);
+	if (picked && (o.model || o.adapter || o.endpoint))
+		ls_die(EX_USAGE_, "--use excludes --model, --adapter and --endpoint");
+	if (!o.model && !picked && !(o.tokenizer && (o.tokenize || o.detokenize)))
+		ls_die(EX_USAGE_, "--model is required (or --use NAME, or a default in the models file)");
 	infer_opts io = {
 		.model = o.model, .adapter = o.adapter, .merge = o.merge, .tokenizer = o.tokenizer,
 		.input_field = o.input, .output_field = o.output, .system = o.system,
@@ -71,20 +83,22 @@ int main(int argc, char **argv)
 		.api_key = getenv(o.key_env), .retries = o.retries, .backoff_s = 0.5,
 		.timeout_s = o.timeout,
 	};
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (picked && models_apply(&use, &io, err, sizeof err) < 0)
+		ls_die(EX_UNAVAILABLE_, "%s", err);
 	/* -j: threads for the model's math; records go one at a time through the
 	 * model, --concurrency at a time to an endpoint, -j at a time to the tokenizer */
-	if (o.endpoint)
+	if (io.endpoint)
 		t.jobs = o.concurrency;
 	else if (!o.tokenize && !o.detokenize)
 		t.jobs = 1;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	char err[1024];
 	in = infer_open(&io, err, sizeof err);
 	if (!in)
 		ls_die(EX_DATAERR_, "%s", err);
 	ls_stage st = { .worker_init = winit, .worker_free = infer_worker_free, .map = map, .ctx = in };
 	int rc = ls_run(&t, &st);
 	infer_close(in);
+	model_spec_free(&use);
 	curl_global_cleanup();
 	return rc;
 }
