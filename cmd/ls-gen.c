@@ -106,7 +106,12 @@ int main(int argc, char **argv)
 	gen_opts g = { .count = o.count, .seed = t.seed, .jobs = t.jobs, .timeout = o.timeout,
 		       .exec = o.exec ? o.exec : find_exec(), .no_exec = o.no_exec, .only = o.only };
 	jv report;
+	gen_exec_stop_on(ls_stop_flag());
 	jv tasks = gen_suite(templates, &g, &report);
+	if (!jv_is_valid(tasks) && *ls_stop_flag()) {	/* SIGINT/SIGTERM: ls-exec ended, temp files gone */
+		jv_free(tasks);
+		return ls_end(&t);
+	}
 	if (!jv_is_valid(tasks)) {
 		jv m = jv_invalid_get_msg(tasks);
 		ls_die(EX_UNAVAILABLE_, "%s", jv_string_value(m));

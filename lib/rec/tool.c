@@ -558,6 +558,11 @@ static void catch_signals(void)
 			sigaction(sigs[i], &sa, NULL);
 }
 
+const volatile sig_atomic_t *ls_stop_flag(void)
+{
+	return &got_signal;
+}
+
 int ls_stopped(const ls_tool *t)
 {
 	const struct ls_run_state *rs = t->rs;

@@ -149,6 +149,9 @@ int ls_next_from(ls_tool *t, rec_reader *r, jv *rec, ls_pos *where);
 /* Should a tool's own loop stop (--on-error=fail fired, --limit reached,
  * a write error, SIGINT or SIGTERM)? */
 int ls_stopped(const ls_tool *t);
+/* The flag SIGINT/SIGTERM set (the signal number), for helpers that wait on
+ * child processes; 0 until then. */
+const volatile sig_atomic_t *ls_stop_flag(void);
 
 /* The build id: version, git commit (+dirty) and a hash of the installed
  * data files (harness, templates, licences). Part of every cache key;

@@ -79,6 +79,17 @@ sleep 0.5; kill -TERM $pid; t0=$(date +%s); wait $pid; rc=$?; t1=$(date +%s)
 kill $feeder 2>/dev/null
 ok_if "a signal ends a read blocked on a quiet pipe (rc $rc)" sh -c "test $((t1 - t0)) -le 2 && test $(wc -l < "$T/out") = 3 && grep -q 'stopped by SIG' '$T/err'"
 
+# ls-gen on SIGTERM ends the ls-exec it runs and removes its temporary files.
+mkdir -p "$T/gtmp"
+TMPDIR=$T/gtmp ls-gen --count 100 > "$T/out" 2> "$T/err" & pid=$!
+n=0; while [ $n -lt 100 ] && ! pgrep -f "$T/gtmp/ls-gen" > /dev/null; do sleep 0.1; n=$((n + 1)); done
+kill -TERM $pid; wait $pid; rc=$?
+sleep 0.2
+ok_if "ls-gen SIGTERM: exit 143 with the summary" sh -c "test $rc = 143 && grep -q 'stopped by SIGTERM' '$T/err'"
+pgrep -f "[l]s-exec.*$T/gtmp/ls-gen" > /dev/null; r=$?
+ok_if "ls-gen SIGTERM: its ls-exec ended" test $r = 1
+ok_if "ls-gen SIGTERM: no temporary files left" test -z "$(ls "$T/gtmp")"
+
 # Numbers in fields the tool does not own pass through byte-exact.
 printf '{"id":"a","big":9007199254740993,"huge":1E400,"tiny":1e-400,"p":0.10000000000000000001,"l":[12345678901234567890]}\n' > "$T/num.jsonl"
 "$R" -q "$T/num.jsonl" > "$T/out"
@@ -101,6 +112,12 @@ ok_if "bad line: at most 200 bytes of it quoted" test "$(head -n 1 "$T/err" | wc
 
 # The build id: in --version, and in every cache key.
 ok_if "--version prints the build id" sh -c "'$R' --version | grep -q '^build id 0\\.[0-9.]*-[0-9a-f]*.*-data\\.[0-9a-f]\\{16\\}\$'"
+for tool in "$B"/bin/ls-*; do
+	"$tool" --version | grep -q '^build id ' || echo "no build id: $tool"
+done > "$T/nobuild"
+ok_if "every tool's --version prints the build id" test ! -s "$T/nobuild"
+grep -nE '(ls-[a-z]+|\$LS_[A-Z]+|"\$1") --help' "$TOP"/pipelines/*; r=$?
+ok_if "no pipeline greps a tool's --help" test $r = 1
 mkdir -p "$T/share" && cp -R "$TOP/share/." "$T/share/"
 LS_DATADIR=$T/share "$R" --cache "$T/bc" "$T/in.jsonl" > /dev/null 2>&1
 LS_DATADIR=$T/share "$R" --cache "$T/bc" "$T/in.jsonl" > /dev/null 2> "$T/e1"
