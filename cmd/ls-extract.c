@@ -42,6 +42,12 @@ static jv map(void *w, jv rec, ls_tool *t)
 	return ls_fail(rec, "repo", "%s", err);
 }
 
+/* With --rejects: filtered, duplicate and excluded functions, with the reason. */
+static void reject(void *t, jv rec, const char *code, const char *reason)
+{
+	ls_reject(t, rec, code, reason, 0);
+}
+
 static void summary(FILE *f, void *ctx)
 {
 	(void)ctx;
@@ -74,6 +80,8 @@ int main(int argc, char **argv)
 	if (!ex)
 		ls_die(EX_NOINPUT_, "%s", err);
 	t.summary = summary;
+	if (t.rejects_path)
+		ex_set_reject(ex, reject);
 	ls_stage st = { .map = map };
 	int rc = ls_run(&t, &st);
 	ex_free(ex);

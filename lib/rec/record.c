@@ -877,6 +877,24 @@ const char *rec_str(jv obj, const char *key)
 	return s;
 }
 
+int rec_get_str(jv obj, const char *key, const char **out, char *err, size_t errsz)
+{
+	*out = NULL;
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return 0;
+	jv v = jv_object_get(jv_copy(obj), jv_string(key));
+	jv_kind k = jv_get_kind(v);
+	jv_free(v);
+	if (k == JV_KIND_STRING)
+		*out = rec_str(obj, key);
+	else if (k != JV_KIND_INVALID && k != JV_KIND_NULL) {
+		snprintf(err, errsz, "field '%s' is %s %s, not a string", key,
+			 k == JV_KIND_ARRAY || k == JV_KIND_OBJECT ? "an" : "a", jv_kind_name(k));
+		return -1;
+	}
+	return 0;
+}
+
 double rec_num(jv obj, const char *key, double dflt)
 {
 	if (jv_get_kind(obj) != JV_KIND_OBJECT)

@@ -79,6 +79,10 @@ char *rec_canonical(jv rec, size_t *len);
 
 /* Small conveniences over jv objects. None consumes obj. */
 const char *rec_str(jv obj, const char *key);	/* borrowed; NULL if absent or not a string */
+/* A string field, telling a wrong type from a missing field: 0 with *out
+ * borrowed (NULL when the field is absent or null), or -1 with a message
+ * such as "field 'path' is a number, not a string" in err. */
+int rec_get_str(jv obj, const char *key, const char **out, char *err, size_t errsz);
 double rec_num(jv obj, const char *key, double dflt);
 int rec_bool(jv obj, const char *key, int dflt);
 /* Dotted path lookup "repo.name" (consumes nothing; returns a new reference or jv_null()). */

@@ -346,6 +346,14 @@ static void check_files(const ls_tool *t, char **operands, int nops)
 		in[nin] = (named_file){ "input", "<stdin>", { 0 } };
 		fileid_of_fd(0, &in[nin++].id);
 	}
+	for (const ls_opt *o = t->opts; o && o->name; o++) {
+		const char *p = o->type == LS_IN ? *(const char **)o->ptr : NULL;
+		struct stat st;
+		if (p && (access(p, R_OK) < 0 || (stat(p, &st) == 0 && S_ISDIR(st.st_mode) && (errno = EISDIR)))) {
+			ls_warn("--%s: cannot read '%s': %s", o->name, p, strerror(errno));
+			exit(EX_NOINPUT_);
+		}
+	}
 	fileid so;
 	fileid_of_fd(1, &so);
 	char msg[640];
