@@ -40,6 +40,21 @@ LDLIBS  += $(PKG_LIBS) -ljq -lseccomp -lutf8proc -lopenblas -lxxhash -lm -ldl
 
 VERSION := 0.1.0
 
+# The build id (lib/rec/buildid.c, part of every cache key): the commit, and
+# a hash of the uncommitted changes to the code and data when there are any.
+# Only buildid.o sees them; the stamp file makes it rebuild when they change.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY  := $(shell { git diff HEAD -- lib cmd share Makefile; git ls-files -o --exclude-standard lib cmd share | \
+		sort | xargs -r cat; } 2>/dev/null | cksum | awk '$$2 != 0 { printf "+dirty.%08x", $$1 }')
+BUILD_COMMIT := $(GIT_COMMIT)$(GIT_DIRTY)
+
+$(B)/buildid.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BUILD_COMMIT)' | cmp -s - $@ || echo '$(BUILD_COMMIT)' > $@
+$(B)/obj/lib/rec/buildid.o: $(B)/buildid.stamp
+$(B)/obj/lib/rec/buildid.o: CPPFLAGS += -DLS_COMMIT='"$(BUILD_COMMIT)"'
+FORCE:
+
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TS_OBJ   := $(B)/obj/grammar/parser.o $(B)/obj/grammar/scanner.o

@@ -18,9 +18,9 @@ static struct {
 
 static const ls_opt opts[] = {
 	{ "code-field", 0, "FIELD", LS_STR, &o.code_field, "test the code in FIELD (default code), e.g. a model's completion" },
-	{ "keep", 0, "STATUS", LS_LIST, &o.keep, "pass on only records with this exec.status (repeatable); the rest go to --rejects" },
-	{ "mode", 0, "MODE", LS_STR, &o.mode, "auto, doctest, assert or repo (default auto)" },
-	{ "runner", 0, "RUNNER", LS_STR, &o.runner, "repository tests: auto (pytest if installed), pytest or unittest" },
+	{ "keep", 0, "passed|failed|error|timeout|memory|output_limit|violation|crash", LS_ENUMLIST, &o.keep, "pass on only records with this exec.status (repeatable); the rest go to --rejects" },
+	{ "mode", 0, "auto|doctest|assert|repo", LS_ENUM, &o.mode, "auto, doctest, assert or repo (default auto)" },
+	{ "runner", 0, "auto|pytest|unittest", LS_ENUM, &o.runner, "repository tests: auto (pytest if installed), pytest or unittest" },
 	{ "trace", 0, NULL, LS_FLAG, &o.trace, "record the function's calls during its tests in exec.examples" },
 	{ "trace-count", 0, "N", LS_INT, &o.trace_count, "at most N traced calls per record (default 32)" },
 	{ "trace-repr", 0, "N", LS_INT, &o.trace_repr, "skip traced calls with a repr over N characters (default 1000)" },
@@ -138,10 +138,6 @@ int main(int argc, char **argv)
 		      .examples = "  ls-exec --keep passed --rejects bad.jsonl < functions.jsonl > ok.jsonl\n"
 				  "  ls-exec --code-field completion < completions.jsonl > scored.jsonl\n" };
 	ls_parse(&t, argc, argv);
-	if (strcmp(o.mode, "auto") && strcmp(o.mode, "doctest") && strcmp(o.mode, "assert") && strcmp(o.mode, "repo"))
-		ls_die(EX_USAGE_, "unknown mode: '%s'", o.mode);
-	if (strcmp(o.runner, "auto") && strcmp(o.runner, "pytest") && strcmp(o.runner, "unittest"))
-		ls_die(EX_USAGE_, "unknown runner: '%s'", o.runner);
 	if (o.timeout < 1 || o.memory_mb < 64 || o.disk_mb < 1 || o.output_kb < 1 || o.trace_count < 0 || o.trace_repr < 8)
 		ls_die(EX_USAGE_, "limit out of range (--timeout >= 1, --memory >= 64, --disk >= 1, --output >= 1)");
 	static ctx_t c;

@@ -8,8 +8,8 @@ static ex_opts o = { .near = 0.85 };
 static extractor *ex;
 
 static const ls_opt opts[] = {
-	{ "min-lines", 0, "N", LS_INT, &o.min_lines, "drop functions shorter than N lines" },
-	{ "max-lines", 0, "N", LS_INT, &o.max_lines, "drop functions longer than N lines" },
+	{ "min-lines", 0, "N", LS_COUNT, &o.min_lines, "drop functions shorter than N lines" },
+	{ "max-lines", 0, "N", LS_COUNT, &o.max_lines, "drop functions longer than N lines" },
 	{ "require-docstring", 0, NULL, LS_FLAG, &o.require_docstring, "keep only functions with a docstring" },
 	{ "require-tests", 0, NULL, LS_FLAG, &o.require_tests, "keep only functions linked to repository tests" },
 	{ "require-doctest", 0, NULL, LS_FLAG, &o.require_doctest, "keep only functions whose docstring has doctests" },
@@ -17,10 +17,10 @@ static const ls_opt opts[] = {
 	{ "skip-dunder", 0, NULL, LS_FLAG, &o.skip_dunder, "drop __dunder__ methods" },
 	{ "skip-test-code", 0, NULL, LS_FLAG, &o.skip_test_code, "drop functions defined in test files" },
 	{ "include-nested", 0, NULL, LS_FLAG, &o.include_nested, "also emit functions defined inside functions" },
-	{ "max-file-bytes", 0, "N", LS_INT, &o.max_file_bytes, "skip (and count) files larger than N bytes" },
+	{ "max-file-bytes", 0, "N", LS_COUNT, &o.max_file_bytes, "skip (and count) files larger than N bytes" },
 	{ "no-dedup", 0, NULL, LS_FLAG, &o.no_dedup, "keep exact and near duplicates" },
 	{ "near", 0, "J", LS_DOUBLE, &o.near, "near-duplicate Jaccard threshold (default 0.85; above 1: exact only)" },
-	{ "exclude", 0, "FILE", LS_STR, &o.exclude, "drop functions that duplicate a record's code in FILE" },
+	{ "exclude", 0, "FILE", LS_IN, &o.exclude, "drop functions that duplicate a record's code in FILE" },
 	{ 0 }
 };
 
@@ -40,6 +40,12 @@ static jv map(void *w, jv rec, ls_tool *t)
 		return jv_array();
 	}
 	return ls_fail(rec, "repo", "%s", err);
+}
+
+/* With --rejects: filtered, duplicate and excluded functions, with the reason. */
+static void reject(void *t, jv rec, const char *code, const char *reason)
+{
+	ls_reject(t, rec, code, reason, 0);
 }
 
 static void summary(FILE *f, void *ctx)
@@ -63,8 +69,8 @@ int main(int argc, char **argv)
 		      .examples = "  ls-repos < urls.txt | ls-extract --require-docstring > functions.jsonl\n"
 				  "  echo /usr/lib/python3.11 | ls-extract -j 2 --skip-private > stdlib.jsonl\n" };
 	ls_parse(&t, argc, argv);
-	if (o.min_lines < 0 || o.max_lines < 0 || o.max_file_bytes < 0 || o.near <= 0)
-		ls_die(EX_USAGE_, "--min-lines, --max-lines, --max-file-bytes and --near must be positive");
+	if (o.near <= 0)
+		ls_usage_error(&t, "--near: must be above 0: '%g'", o.near);
 	/* Files, not repositories, are the unit of work: -j sizes our own pool,
 	 * and the record loop stays on one thread so dedup sees input order. */
 	o.jobs = t.jobs;
@@ -74,6 +80,8 @@ int main(int argc, char **argv)
 	if (!ex)
 		ls_die(EX_NOINPUT_, "%s", err);
 	t.summary = summary;
+	if (t.rejects_path)
+		ex_set_reject(ex, reject);
 	ls_stage st = { .map = map };
 	int rc = ls_run(&t, &st);
 	ex_free(ex);

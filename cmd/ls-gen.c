@@ -16,7 +16,7 @@ static struct {
 } o = { .count = 400, .timeout = 5 };
 
 static const ls_opt opts[] = {
-	{ "count", 'n', "N", LS_INT, &o.count, "tasks to emit (default 400)" },
+	{ "count", 'n', "N", LS_COUNT, &o.count, "tasks to emit (default 400)" },
 	{ "templates", 0, "DIR", LS_STR, &o.templates, "template directory (default DATADIR/gen/templates)" },
 	{ "only", 0, "CATS", LS_STR, &o.only, "only these comma-separated categories" },
 	{ "exec", 0, "PATH", LS_STR, &o.exec, "the ls-exec to run references with (default $LS_EXEC, or next to ls-gen)" },
@@ -24,7 +24,7 @@ static const ls_opt opts[] = {
 	{ "no-exec", 0, NULL, LS_FLAG, &o.no_exec, "do not run references: tasks carry calls but no tests" },
 	{ "list", 0, NULL, LS_FLAG, &o.list, "list the templates (name, category, combinations, what varies)" },
 	{ "stats", 0, NULL, LS_FLAG, &o.stats, "print counts per category and difficulty on stderr" },
-	{ "report", 0, "FILE", LS_STR, &o.report, "write the run's report (counts, dropped tasks) as JSON" },
+	{ "report", 0, "FILE", LS_OUT, &o.report, "write the run's report (counts, dropped tasks) as JSON" },
 	{ 0 }
 };
 
@@ -77,9 +77,9 @@ int main(int argc, char **argv)
 		      .examples = "  ls-gen --count 400 --seed 1 | ls-exec --keep passed > suite.jsonl\n" };
 	ls_parse(&t, argc, argv);
 	if (t.nfiles > 0)
-		ls_die(EX_USAGE_, "unexpected operand: '%s'", t.files[0]);
+		ls_usage_error(&t, "unexpected operand: '%s'", t.files[0]);
 	if (o.count < 1 || o.count > 100000)
-		ls_die(EX_USAGE_, "--count out of range: '%d'", o.count);
+		ls_usage_error(&t, "--count: want 1 to 100000: '%d'", o.count);
 
 	char *dir = NULL;
 	if (!o.templates && asprintf(&dir, "%s/gen/templates", ls_datadir()) < 0)
@@ -102,11 +102,16 @@ int main(int argc, char **argv)
 	}
 
 	if (o.timeout < 1 || o.timeout > 3600)
-		ls_die(EX_USAGE_, "--timeout out of range: '%d'", o.timeout);
+		ls_usage_error(&t, "--timeout: want 1 to 3600 seconds: '%d'", o.timeout);
 	gen_opts g = { .count = o.count, .seed = t.seed, .jobs = t.jobs, .timeout = o.timeout,
 		       .exec = o.exec ? o.exec : find_exec(), .no_exec = o.no_exec, .only = o.only };
 	jv report;
+	gen_exec_stop_on(ls_stop_flag());
 	jv tasks = gen_suite(templates, &g, &report);
+	if (!jv_is_valid(tasks) && *ls_stop_flag()) {	/* SIGINT/SIGTERM: ls-exec ended, temp files gone */
+		jv_free(tasks);
+		return ls_end(&t);
+	}
 	if (!jv_is_valid(tasks)) {
 		jv m = jv_invalid_get_msg(tasks);
 		ls_die(EX_UNAVAILABLE_, "%s", jv_string_value(m));

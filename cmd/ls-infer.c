@@ -23,11 +23,11 @@ static const ls_opt opts[] = {
 	{ "input-field", 0, "FIELD", LS_STR, &o.input, "the prompt (string or messages; default: messages, instruction+input, prompt, text)" },
 	{ "output-field", 0, "FIELD", LS_STR, &o.output, "where the result goes (default completion; tokens/text with --tokenize/--detokenize)" },
 	{ "system", 0, "TEXT", LS_STR, &o.system, "a system message for records without one" },
-	{ "template", 0, "NAME", LS_STR, &o.tpl, "chatml or raw (default: chatml when the tokenizer has <|im_start|>)" },
+	{ "template", 0, "chatml|raw", LS_ENUM, &o.tpl, "chatml or raw (default: chatml when the tokenizer has <|im_start|>)" },
 	{ "no-think", 0, NULL, LS_FLAG, &o.no_think, "chatml: an empty <think></think> block (Qwen3 without thinking)" },
-	{ "max-tokens", 'n', "N", LS_INT, &o.max_tokens, "tokens to generate at most (default 256)" },
+	{ "max-tokens", 'n', "N", LS_COUNT, &o.max_tokens, "tokens to generate at most (default 256)" },
 	{ "temperature", 't', "X", LS_DOUBLE, &o.temperature, "sampling temperature; 0 is greedy (default)" },
-	{ "top-k", 0, "N", LS_INT, &o.top_k, "sample from the N most likely tokens (0: all)" },
+	{ "top-k", 0, "N", LS_COUNT, &o.top_k, "sample from the N most likely tokens (0: all)" },
 	{ "top-p", 0, "X", LS_DOUBLE, &o.top_p, "sample from the smallest set with probability X (default 1)" },
 	{ "stop", 0, "TEXT", LS_LIST, &o.stop, "end the completion at TEXT (repeatable; cut from the output)" },
 	{ "tokenize", 0, NULL, LS_FLAG, &o.tokenize, "add the token ids of --input-field (default text) as tokens" },
@@ -35,7 +35,7 @@ static const ls_opt opts[] = {
 	{ "endpoint", 0, "URL", LS_STR, &o.endpoint, "an OpenAI-compatible server (e.g. http://host:8000/v1)" },
 	{ "api-key-env", 0, "VAR", LS_STR, &o.key_env, "environment variable with the API key (default OPENAI_API_KEY)" },
 	{ "concurrency", 0, "N", LS_INT, &o.concurrency, "requests in flight with --endpoint (default 4)" },
-	{ "retries", 0, "N", LS_INT, &o.retries, "retries of a failed request, with backoff (default 5)" },
+	{ "retries", 0, "N", LS_COUNT, &o.retries, "retries of a failed request, with backoff (default 5)" },
 	{ "timeout", 0, "SEC", LS_DOUBLE, &o.timeout, "seconds per request (default 300)" },
 	{ "use", 0, "NAME", LS_STR, &o.use, "the model NAME of the models file (default: its default, when no --model)" },
 	{ "models", 0, "FILE", LS_STR, &o.models, "the models file (default $LS_MODELS, else models.json)" },
@@ -57,11 +57,15 @@ int main(int argc, char **argv)
 				  "  ls-infer --tokenize --tokenizer tokenizer.json < texts.jsonl\n" };
 	ls_parse(&t, argc, argv);
 	if (o.tokenize && o.detokenize)
-		ls_die(EX_USAGE_, "--tokenize and --detokenize exclude each other");
-	if (o.max_tokens < 0 || o.top_k < 0 || o.temperature < 0 || o.top_p <= 0 || o.top_p > 1 ||
-	    o.concurrency < 1 || o.retries < 0 || o.timeout <= 0)
-		ls_die(EX_USAGE_, "bad value: --max-tokens, --top-k, --temperature >= 0; 0 < --top-p <= 1; "
-		       "--concurrency >= 1");
+		ls_usage_error(&t, "--tokenize and --detokenize exclude each other");
+	if (o.temperature < 0)
+		ls_usage_error(&t, "--temperature: must not be negative: '%g'", o.temperature);
+	if (o.top_p <= 0 || o.top_p > 1)
+		ls_usage_error(&t, "--top-p: want 0 < X <= 1: '%g'", o.top_p);
+	if (o.concurrency < 1)
+		ls_usage_error(&t, "--concurrency: must be at least 1: '%d'", o.concurrency);
+	if (o.timeout <= 0)
+		ls_usage_error(&t, "--timeout: must be above 0: '%g'", o.timeout);
 	/* --use NAME, or the models file's default when no model is named */
 	char err[1024];
 	model_spec use;
@@ -70,9 +74,9 @@ int main(int argc, char **argv)
 	if (picked < 0)
 		ls_die(ust, "%s", err);
 	if (picked && (o.model || o.adapter || o.endpoint))
-		ls_die(EX_USAGE_, "--use excludes --model, --adapter and --endpoint");
+		ls_usage_error(&t, "--use excludes --model, --adapter and --endpoint");
 	if (!o.model && !picked && !(o.tokenizer && (o.tokenize || o.detokenize)))
-		ls_die(EX_USAGE_, "--model is required (or --use NAME, or a default in the models file)");
+		ls_usage_error(&t, "--model is required (or --use NAME, or a default in the models file)");
 	infer_opts io = {
 		.model = o.model, .adapter = o.adapter, .merge = o.merge, .tokenizer = o.tokenizer,
 		.input_field = o.input, .output_field = o.output, .system = o.system,

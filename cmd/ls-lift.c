@@ -11,7 +11,7 @@ static struct {
 } o = { .profile = "full", .min_score = 0 };
 
 static const ls_opt opts[] = {
-	{ "profile", 0, "NAME", LS_STR, &o.profile, "full (default) or lift-sys (the published core fields only)" },
+	{ "profile", 0, "full|lift-sys", LS_ENUM, &o.profile, "full (default) or lift-sys (the published core fields only)" },
 	{ "min-score", 0, "X", LS_DOUBLE, &o.min_score, "drop records whose quality score is below X (0..1)" },
 	{ 0 }
 };
@@ -53,10 +53,8 @@ int main(int argc, char **argv)
 	ls_parse(&t, argc, argv);
 	if (!strcmp(o.profile, "lift-sys"))
 		profile = LIFT_PROFILE_LIFTSYS;
-	else if (strcmp(o.profile, "full"))
-		ls_die(EX_USAGE_, "unknown profile: '%s' (full or lift-sys)", o.profile);
 	if (o.min_score < 0 || o.min_score > 1)
-		ls_die(EX_USAGE_, "--min-score must be within 0..1: '%g'", o.min_score);
+		ls_usage_error(&t, "--min-score: want 0 to 1: '%g'", o.min_score);
 	ls_stage st = { .worker_init = lift_worker_init, .worker_free = lift_worker_free, .map = map };
 	return ls_run(&t, &st);
 }

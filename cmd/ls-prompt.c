@@ -11,7 +11,7 @@ static struct {
 } o = { .strategy = "combined" };
 
 static const ls_opt opts[] = {
-	{ "strategy", 0, "NAME", LS_STR, &o.strategy, "combined (default), docstring, signature or examples" },
+	{ "strategy", 0, "combined|docstring|signature|examples", LS_ENUM, &o.strategy, "combined (default), docstring, signature or examples" },
 	{ 0 }
 };
 
@@ -42,8 +42,7 @@ int main(int argc, char **argv)
 		      .examples = "  ls-extract < repos.jsonl | ls-prompt > prompted.jsonl\n"
 				  "  ls-prompt --strategy signature --seed 7 < functions.jsonl | jq -r .prompt\n" };
 	ls_parse(&t, argc, argv);
-	if (prompt_strategy(o.strategy, &strategy) < 0)
-		ls_die(EX_USAGE_, "unknown strategy: '%s' (combined, docstring, signature or examples)", o.strategy);
+	prompt_strategy(o.strategy, &strategy);	/* the option table checked it */
 	ls_stage st = { .worker_init = lift_worker_init, .worker_free = lift_worker_free, .map = map };
 	return ls_run(&t, &st);
 }

@@ -18,8 +18,8 @@ static const ls_opt opts[] = {
 	{ "cache-dir", 0, "DIR", LS_STR, &o.cache_dir, "where clones are kept (default ~/.cache/lift-sys/repos)" },
 	{ "ref", 0, "REF", LS_STR, &o.ref, "describe REF instead of HEAD (a branch, tag or commit)" },
 	{ "license", 0, "LIST", LS_STR, &o.licenses, "keep only these SPDX ids (comma-separated; NOASSERTION, none)" },
-	{ "min-stars", 0, "N", LS_INT, &o.min_stars, "keep only repositories with at least N stars" },
-	{ "min-py-files", 0, "N", LS_INT, &o.min_py_files, "keep only repositories with at least N Python files" },
+	{ "min-stars", 0, "N", LS_COUNT, &o.min_stars, "keep only repositories with at least N stars" },
+	{ "min-py-files", 0, "N", LS_COUNT, &o.min_py_files, "keep only repositories with at least N Python files" },
 	{ "require-tests", 0, NULL, LS_FLAG, &o.require_tests, "keep only repositories with test files" },
 	{ "github-search", 0, "QUERY", LS_STR, &o.search, "search GitHub instead of reading input (token: $GITHUB_TOKEN)" },
 	{ "api-url", 0, "URL", LS_STR, &o.api_url, "GitHub API base (default https://api.github.com)" },
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 	char *search_file[] = { tmp, NULL };
 	if (o.search) {
 		if (t.nfiles)
-			ls_die(EX_USAGE_, "--github-search takes no input files");
+			ls_usage_error(&t, "--github-search takes no input files");
 		int fd = mkstemp(tmp);
 		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (!f)

@@ -23,16 +23,16 @@ static struct {
 static const ls_opt opts[] = {
 	{ "by", 0, "EXPR", LS_STR, &o.by, "jq expression for the group kept in one split (default: the repository name)" },
 	{ "ratios", 0, "T,V,T", LS_STR, &o.ratios, "shares of train, val and test (default 0.8,0.1,0.1)" },
-	{ "train", 0, "FILE", LS_STR, &o.out[SPLIT_TRAIN], "write train records to FILE" },
-	{ "val", 0, "FILE", LS_STR, &o.out[SPLIT_VAL], "write val records to FILE" },
-	{ "test", 0, "FILE", LS_STR, &o.out[SPLIT_TEST], "write test records to FILE" },
+	{ "train", 0, "FILE", LS_OUT, &o.out[SPLIT_TRAIN], "write train records to FILE" },
+	{ "val", 0, "FILE", LS_OUT, &o.out[SPLIT_VAL], "write val records to FILE" },
+	{ "test", 0, "FILE", LS_OUT, &o.out[SPLIT_TEST], "write test records to FILE" },
 	{ "resplit", 0, NULL, LS_FLAG, &o.resplit, "assign again records that already have a split field" },
 	{ "balance-by", 0, "EXPR", LS_STR, &o.balance_by, "jq expression for the balance group (default: --by)" },
-	{ "max-per-group", 0, "N", LS_INT, &o.max_per_group, "keep at most N records per balance group" },
-	{ "stats", 0, "FILE", LS_STR, &o.stats, "write the table per split and group to FILE, not stderr" },
-	{ "format", 0, "F", LS_STR, &o.format, "record (default), instruction or chat" },
-	{ "task", 0, "T", LS_STR, &o.task, "what the formatted example teaches: ir or code (default)" },
-	{ "input", 0, "I", LS_STR, &o.input, "input of the code task: prompt (default) or ir" },
+	{ "max-per-group", 0, "N", LS_COUNT, &o.max_per_group, "keep at most N records per balance group" },
+	{ "stats", 0, "FILE", LS_OUT, &o.stats, "write the table per split and group to FILE, not stderr" },
+	{ "format", 0, "record|instruction|chat", LS_ENUM, &o.format, "record (default), instruction or chat" },
+	{ "task", 0, "ir|code", LS_ENUM, &o.task, "what the formatted example teaches: ir or code (default)" },
+	{ "input", 0, "prompt|ir", LS_ENUM, &o.input, "input of the code task: prompt (default) or ir" },
 	{ "instruction", 0, "TEXT", LS_STR, &o.instruction, "the instruction (or system message) text" },
 	{ 0 }
 };
@@ -48,6 +48,7 @@ static struct {
 	jv held;		/* with balancing: [record, split, group] in input order */
 	long nout;		/* records written, to stdout and files: for --limit */
 	long nfile[SPLIT_N];	/* of them, to each split's file */
+	long seen, ungrouped;	/* records taken; of them, with no value for --by */
 } S;
 
 /* The summary line counts stdout only: add the files. */
@@ -129,8 +130,11 @@ static void take(jv rec)
 		return;
 	}
 	char *id = identity(rec);
-	if (!group)
+	S.seen++;
+	if (!group) {
 		group = strdup(id);	/* no group: the record is its own */
+		S.ungrouped++;
+	}
 	int split = o.resplit ? -1 : split_index(rec_str(rec, "split"));
 	if (split < 0)
 		split = split_assign(S.ratios, S.t->seed, group);
@@ -178,6 +182,25 @@ static void flush_held(void)
 	}
 }
 
+/* A split by group only keeps groups apart when there are groups: say when
+ * --by found none, or when one group is most of the data (every bare clone
+ * named "repo" once made one group of everything). */
+static void warn_groups(void)
+{
+	if (S.seen > 0 && S.ungrouped == S.seen)
+		ls_warn("warning: --by '%s' has no value for any of the %ld records: each record is its own group",
+			o.by, S.seen);
+	const char *g;
+	double n, total;
+	split_stats_largest(S.stats, &g, &n, &total);
+	if (g && total >= 4 && n > total / 2) {
+		char q[512];
+		ls_warn("warning: group '%s' holds %.0f of %.0f records (%.0f%%): the split cannot keep "
+			"the shares asked for; is --by right?", rec_quote(q, sizeof q, g, strlen(g), 200), n, total,
+			100 * n / total);
+	}
+}
+
 static jqx *compile(const char *flag, const char *expr)
 {
 	char err[256];
@@ -197,17 +220,12 @@ int main(int argc, char **argv)
 	ls_parse(&t, argc, argv);
 	S.t = &t;
 	if (split_parse_ratios(o.ratios, S.ratios) < 0)
-		ls_die(EX_USAGE_, "bad --ratios: want three non-negative numbers like 0.8,0.1,0.1: '%s'", o.ratios);
-	int f = instruct_format_parse(o.format), k = instruct_task_parse(o.task), in = instruct_input_parse(o.input);
-	if (f < 0)
-		ls_die(EX_USAGE_, "bad --format: want record, instruction or chat: '%s'", o.format);
-	if (k < 0)
-		ls_die(EX_USAGE_, "bad --task: want ir or code: '%s'", o.task);
-	if (in < 0)
-		ls_die(EX_USAGE_, "bad --input: want prompt or ir: '%s'", o.input);
-	S.fmt = (instruct_opts){ f, k, in, o.instruction };
+		ls_usage_error(&t, "--ratios: want three non-negative numbers like 0.8,0.1,0.1: '%s'", o.ratios);
+	/* the option table checked these */
+	S.fmt = (instruct_opts){ instruct_format_parse(o.format), instruct_task_parse(o.task),
+				 instruct_input_parse(o.input), o.instruction };
 	if (o.balance_by && o.max_per_group < 0)
-		ls_die(EX_USAGE_, "--balance-by needs --max-per-group");
+		ls_usage_error(&t, "--balance-by needs --max-per-group");
 	S.by = compile("by", o.by);
 	if (o.balance_by)
 		S.balance_by = compile("balance-by", o.balance_by);
@@ -221,19 +239,12 @@ int main(int argc, char **argv)
 			S.out[i] = ls_open_out(&t, o.out[i]);
 
 	ls_begin(&t);
-	rec_reader *r = rec_reader_open(t.files, t.nfiles, 0);
 	jv rec;
-	ls_set_reader(&t, r);
-	while (!ls_failed(&t) && (t.limit < 0 || S.nout < t.limit) && rec_next(r, &rec)) {
-		ls_count_in(&t);
-		if (!ls_in_shard(&t, rec)) {
-			jv_free(rec);
-			continue;
-		}
+	while ((t.limit < 0 || S.nout < t.limit) && ls_next(&t, &rec, NULL))
 		take(rec);
-	}
 	if (S.balance && !ls_failed(&t))
 		flush_held();
+	warn_groups();
 
 	for (int i = 0; i < SPLIT_N; i++)
 		if (S.out[i] && (fflush(S.out[i]) || ferror(S.out[i]) || fclose(S.out[i])))

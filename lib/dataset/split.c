@@ -237,6 +237,25 @@ int split_stats_write(const split_stats *s, FILE *f, const char *group_label)
 	return ferror(f) ? -1 : 0;
 }
 
+void split_stats_largest(const split_stats *s, const char **group, double *n, double *total)
+{
+	*group = NULL;
+	*n = *total = 0;
+	for (int i = 0; i < SPLIT_N; i++)
+		for (int it = jv_object_iter(s->counts[i]); jv_object_iter_valid(s->counts[i], it);
+		     it = jv_object_iter_next(s->counts[i], it)) {
+			jv c = jv_object_iter_value(s->counts[i], it), k = jv_object_iter_key(s->counts[i], it);
+			double m = jv_number_value(jv_array_get(jv_copy(c), 0)) + jv_number_value(jv_array_get(jv_copy(c), 1));
+			*total += m;
+			if (m > *n || (m == *n && *group && strcmp(jv_string_value(k), *group) < 0)) {
+				*n = m;
+				*group = jv_string_value(k);	/* the object keeps the key alive */
+			}
+			jv_free(c);
+			jv_free(k);
+		}
+}
+
 void split_stats_free(split_stats *s)
 {
 	if (!s)

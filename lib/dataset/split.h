@@ -46,5 +46,9 @@ void split_stats_add(split_stats *s, int split, const char *group, int kept);
  * Returns 0 or -1 on a write error. */
 int split_stats_write(const split_stats *s, FILE *f, const char *group_label);
 void split_stats_free(split_stats *s);
+/* The group with the most records (kept or not; the first in name order on
+ * a tie), its count and the total. *group is borrowed until the next add;
+ * NULL when there are no records. */
+void split_stats_largest(const split_stats *s, const char **group, double *n, double *total);
 
 #endif

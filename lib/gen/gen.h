@@ -20,6 +20,7 @@
 #define LS_GEN_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <jv.h>
 
 typedef struct {
@@ -74,5 +75,8 @@ jv gen_finish(jv task, jv run1, jv run2);
  * array), return its output records by id. Consumes records.
  * jv_invalid_with_msg on failure. */
 jv gen_exec(const char *exec, int jobs, int timeout, jv records);
+/* A flag set by a signal handler: gen_exec then ends its ls-exec (SIGTERM),
+ * removes its temporary files and fails with "stopped by a signal". */
+void gen_exec_stop_on(const volatile sig_atomic_t *flag);
 
 #endif

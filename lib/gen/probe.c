@@ -222,6 +222,33 @@ static int tmpfile_named(char *path, size_t n)
 	return mkstemp(path);
 }
 
+static const volatile sig_atomic_t *stop_flag;
+
+void gen_exec_stop_on(const volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+}
+
+/* Wait for ls-exec; on the stop flag end it first. 0, or -1 when stopped. */
+static int wait_exec(pid_t pid, int *st)
+{
+	for (;;) {
+		pid_t w = waitpid(pid, st, stop_flag ? WNOHANG : 0);
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (stop_flag && *stop_flag) {
+			kill(pid, SIGTERM);
+			while (waitpid(pid, st, 0) < 0 && errno == EINTR)
+				;
+			return -1;
+		}
+		if (w == 0)
+			usleep(20000);
+	}
+}
+
 jv gen_exec(const char *exec, int jobs, int timeout, jv records)
 {
 	char in[4096], out[4096];
@@ -263,8 +290,10 @@ jv gen_exec(const char *exec, int jobs, int timeout, jv records)
 		goto out;
 	}
 	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	if (wait_exec(pid, &st) < 0) {
+		result = jv_invalid_with_msg(jv_string("stopped by a signal"));
+		goto out;
+	}
 	/* ls-exec reports failing records as data; any other exit is its failure */
 	if (!WIFEXITED(st) || (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 65)) {
 		result = jv_invalid_with_msg(jv_string_fmt("'%s' %s %d", exec,

@@ -29,6 +29,7 @@ typedef struct {
 	tl_file *tl;
 	size_t found, errors, filtered;
 	int file_error, is_test;
+	jv rejected;		/* with a reject function: [[record, reason], ...] of the filters */
 } task;
 
 struct extractor {
@@ -54,7 +55,14 @@ struct extractor {
 	const char *repo_name;
 	sb repo_json;		/* ,"repo":{...} shared by the repository's records */
 	sb line;		/* the record being emitted */
+	ex_reject_fn reject;
 };
+
+void ex_set_reject(extractor *x, ex_reject_fn reject)
+{
+	x->reject = reject;
+}
+
 
 enum {
 	EX_QUEUE_BYTES = 16 << 20,	/* source read ahead of the parsers, at most */
@@ -136,6 +144,46 @@ static void add_off(task *t, size_t *cap)
 	}
 }
 
+/* Why a function is filtered before its record is made, or NULL. */
+static const char *filter_reason(const ex_opts *o, const pyf_info *in, int is_test)
+{
+	if (in->nested && !o->include_nested)
+		return "nested function (--include-nested keeps them)";
+	if (o->min_lines && in->lines < o->min_lines)
+		return "shorter than --min-lines";
+	if (o->max_lines && in->lines > o->max_lines)
+		return "longer than --max-lines";
+	if (o->skip_private && private_name(in->name))
+		return "private (--skip-private)";
+	if (o->skip_dunder && dunder_name(in->name))
+		return "dunder method (--skip-dunder)";
+	if (o->skip_test_code && is_test)
+		return "in a test file (--skip-test-code)";
+	if (o->require_docstring && !in->has_docstring)
+		return "no docstring (--require-docstring)";
+	return NULL;
+}
+
+/* A filtered function as a short record, kept for --rejects. */
+static void keep_filtered(extractor *x, task *t, const sb *file, const pyf_info *in, const char *id,
+			  const char *why)
+{
+	sb r = { 0 };
+	char line[24];
+	sb_puts(&r, "{\"id\":");
+	pyf_put_string(&r, id, strlen(id));
+	sb_put(&r, x->repo_json.b, x->repo_json.n);
+	sb_put(&r, file->b, file->n);
+	sb_puts(&r, ",\"qualname\":");
+	pyf_put_string(&r, in->qualname, strlen(in->qualname));
+	snprintf(line, sizeof line, ",\"lineno\":%d}", in->lineno);
+	sb_puts(&r, line);
+	if (!jv_is_valid(t->rejected))
+		t->rejected = jv_array();
+	t->rejected = jv_array_append(t->rejected, JV_ARRAY(rec_parse(r.b, r.n), jv_string(why)));
+	free(r.b);
+}
+
 static void process(extractor *x, task *t)
 {
 	const ex_opts *o = &x->o;
@@ -179,13 +227,8 @@ static void process(extractor *x, task *t)
 			t->errors++;
 			continue;
 		}
-		if ((in->nested && !o->include_nested) ||
-		    (o->min_lines && in->lines < o->min_lines) ||
-		    (o->max_lines && in->lines > o->max_lines) ||
-		    (o->skip_private && private_name(in->name)) ||
-		    (o->skip_dunder && dunder_name(in->name)) ||
-		    (o->skip_test_code && t->is_test) ||
-		    (o->require_docstring && !in->has_docstring)) {
+		const char *why = filter_reason(o, in, t->is_test);
+		if (why && !x->reject) {
 			t->filtered++;
 			continue;
 		}
@@ -201,6 +244,11 @@ static void process(extractor *x, task *t)
 		snprintf(line, sizeof line, "%d", in->lineno);
 		const char *parts[] = { x->repo_name, t->file.path, in->qualname, t->file.oid, line };
 		hash_id(id, sizeof id, "fn", 5, parts);
+		if (why) {
+			keep_filtered(x, t, &file, in, id, why);
+			t->filtered++;
+			continue;
+		}
 		size_t start = t->out.n;
 		sb_puts(&t->out, "{\"id\":");
 		pyf_put_string(&t->out, id, strlen(id));
@@ -215,6 +263,8 @@ static void process(extractor *x, task *t)
 		int ndoctests = pyf_record_json(f, i, &t->out, &code, nm);
 		if (o->require_doctest && !ndoctests) {
 			t->out.n = start;
+			if (x->reject)
+				keep_filtered(x, t, &file, in, id, "no doctests (--require-doctest)");
 			t->filtered++;
 			continue;
 		}
@@ -399,7 +449,14 @@ static int load_exclude(extractor *x, const char *path, char *err, size_t errsz)
 		}
 		jv_free(rec);
 	}
+	/* a partly read list decontaminates partly: no run on it */
+	size_t bad = rec_unreadable(r), malformed = rec_malformed(r);
 	rec_reader_close(r);
+	if (bad || malformed) {
+		snprintf(err, errsz, "cannot read all of --exclude '%s' (%s)", path,
+			 bad ? "a read error" : "malformed lines");
+		return -1;
+	}
 	return 0;
 }
 
@@ -463,17 +520,23 @@ int ex_repo(extractor *x, jv rec, ex_emit_fn emit, void *ctx, char *err, size_t 
 		path = strdup(jv_string_value(rec));
 		name = strdup(base_name(path));
 	} else {
-		const char *p = rec_str(rec, "path");
+		const char *p, *nm, *u, *c, *l;
+		if (rec_get_str(rec, "path", &p, err, errsz) < 0 || rec_get_str(rec, "name", &nm, err, errsz) < 0 ||
+		    rec_get_str(rec, "url", &u, err, errsz) < 0 || rec_get_str(rec, "commit", &c, err, errsz) < 0 ||
+		    rec_get_str(rec, "license", &l, err, errsz) < 0) {
+			jv_free(rec);
+			return -1;
+		}
 		if (!p) {
 			jv_free(rec);
 			snprintf(err, errsz, "repo record has no \"path\"");
 			return -1;
 		}
 		path = strdup(p);
-		name = strdup(rec_str(rec, "name") ? rec_str(rec, "name") : base_name(p));
-		url = rec_str(rec, "url") ? strdup(rec_str(rec, "url")) : NULL;
-		commit = rec_str(rec, "commit") ? strdup(rec_str(rec, "commit")) : NULL;
-		license = rec_str(rec, "license") ? strdup(rec_str(rec, "license")) : NULL;
+		name = strdup(nm ? nm : base_name(p));
+		url = u ? strdup(u) : NULL;
+		commit = c ? strdup(c) : NULL;
+		license = l ? strdup(l) : NULL;
 	}
 	jv_free(rec);
 	gw *g = gw_open(path, commit, ".py", (size_t)(o->max_file_bytes > 0 ? o->max_file_bytes : 0), err, errsz);
@@ -540,33 +603,47 @@ int ex_repo(extractor *x, jv rec, ex_emit_fn emit, void *ctx, char *err, size_t 
 		for (int j = 0; j < t->nrec; j++) {
 			int ntests = t->ntests[j];
 			const dd_sig *s = x->sign ? &t->sigs[j] : NULL;
+			/* the line, whole, in a buffer that stays warm */
+			sb *l = &x->line;
+			l->n = 0;
+			sb_put(l, t->out.b + t->off[j], t->off[j + 1] - t->off[j]);
+			sb_put(l, t->tests.b + t->toff[j], t->toff[j + 1] - t->toff[j]);
+			const char *code = NULL, *why = NULL;
 			if (o->require_tests && !ntests) {
 				x->st.filtered++;
-				continue;
-			}
-			if (x->excl && dd_check(x->excl, s, near, 0) != DD_NEW) {
+				code = "filtered", why = "no linked tests (--require-tests)";
+			} else if (x->excl && dd_check(x->excl, s, near, 0) != DD_NEW) {
 				x->st.excluded++;
-				continue;
-			}
-			if (x->seen) {
+				code = "excluded", why = "duplicates a record of --exclude";
+			} else if (x->seen) {
 				int c = dd_check(x->seen, s, near, 1);
 				if (c != DD_NEW) {
 					if (c == DD_EXACT)
 						x->st.dup_exact++;
 					else
 						x->st.dup_near++;
-					continue;
+					code = "duplicate";
+					why = c == DD_EXACT ? "exact duplicate of an earlier function" :
+					      "near duplicate of an earlier function (--near)";
 				}
 			}
+			if (code) {
+				if (x->reject)
+					x->reject(ctx, rec_parse(l->b, l->n), code, why);
+				continue;
+			}
 			x->st.with_tests += ntests > 0;
-			/* the line, whole, in a buffer that stays warm */
-			sb *l = &x->line;
-			l->n = 0;
-			sb_put(l, t->out.b + t->off[j], t->off[j + 1] - t->off[j]);
-			sb_put(l, t->tests.b + t->toff[j], t->toff[j + 1] - t->toff[j]);
 			emit(ctx, l->b, l->n);
 			x->st.emitted++;
 		}
+		if (jv_is_valid(t->rejected)) {	/* the functions filtered while parsing, in order */
+			jv_array_foreach(t->rejected, k, r) {
+				jv why = jv_array_get(jv_copy(r), 1);
+				x->reject(ctx, jv_array_get(r, 0), "filtered", jv_string_value(why));
+				jv_free(why);
+			}
+		}
+		jv_free(t->rejected);
 		free(t->out.b);
 		free(t->off);
 		free(t->tests.b);

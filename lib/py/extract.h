@@ -41,6 +41,13 @@ typedef void (*ex_emit_fn)(void *ctx, const char *json, size_t n);
  * string; consumed. Emits the repository's function records, in order, and
  * returns 0; or -1 with a message in err when the repository was not read. */
 int ex_repo(extractor *x, jv rec, ex_emit_fn emit, void *ctx, char *err, size_t errsz);
+/* Functions left out on purpose (a filter, a duplicate, --exclude) go to
+ * reject, with the emit ctx, in order: a filtered one as a short record
+ * (id, repo, path, module, qualname, lineno), the others whole. code is
+ * "filtered", "duplicate" or "excluded"; reject consumes rec. Without it
+ * they are only counted. */
+typedef void (*ex_reject_fn)(void *ctx, jv rec, const char *code, const char *reason);
+void ex_set_reject(extractor *x, ex_reject_fn reject);
 const ex_stats *ex_stats_of(const extractor *x);
 void ex_free(extractor *x);
 

@@ -113,7 +113,7 @@ jv cache_get(ls_cache *c, const char key[33])
 	if (fstat(fd, &st) == 0 && st.st_size > 0) {
 		char *buf = malloc((size_t)st.st_size);
 		if (buf && read(fd, buf, (size_t)st.st_size) == st.st_size)
-			v = jv_parse_sized(buf, (int)st.st_size);
+			v = rec_parse(buf, (size_t)st.st_size);
 		free(buf);
 	}
 	close(fd);
@@ -134,7 +134,8 @@ int cache_put(ls_cache *c, const char key[33], jv value)
 		return 0;
 	}
 	char *path = entry_path(c, key), *dir = NULL, *tmp = NULL;
-	jv s = jv_dump_string(value, 0);
+	size_t len;
+	char *s = rec_dump(value, &len);
 	int rc = -1;
 	if (!path || asprintf(&dir, "%s/%.2s", c->root, key) < 0 ||
 	    asprintf(&tmp, "%s/.tmp.%d.%lx", dir, (int)getpid(), (unsigned long)pthread_self()) < 0)
@@ -146,8 +147,8 @@ int cache_put(ls_cache *c, const char key[33], jv value)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
 		goto out;
-	const char *p = jv_string_value(s);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+	const char *p = s;
+	size_t n = len;
 	ssize_t w = 0;
 	while (n > 0 && (w = write(fd, p, n)) > 0) {
 		p += w;
@@ -164,7 +165,7 @@ out:
 			fprintf(stderr, "%s: cannot write cache entry in '%s': %s\n", ls_progname, c->root, strerror(errno));
 		pthread_mutex_unlock(&c->mu);
 	}
-	jv_free(s);
+	free(s);
 	free(path);
 	free(dir);
 	free(tmp);

@@ -66,6 +66,15 @@ void progress_update(progress *p, size_t count, size_t done, size_t total)
 	fflush(stderr);
 }
 
+void progress_clear(progress *p)
+{
+	if (!p || !p->drawn)
+		return;
+	fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+	p->drawn = 0;
+}
+
 void progress_end(progress *p)
 {
 	if (!p)

@@ -9,11 +9,15 @@
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "base/hash.h"
 
 extern const char *ls_progname;
 
@@ -30,7 +34,45 @@ struct rec_reader {
 	size_t max_line;
 	size_t malformed, unreadable;
 	size_t done, total;
+	const volatile sig_atomic_t *stop;
 };
+
+void rec_reader_stop_on(rec_reader *r, const volatile sig_atomic_t *flag)
+{
+	r->stop = flag;
+}
+
+char *rec_quote(char *b, size_t cap, const char *s, size_t n, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0, i = 0;
+	if (cap < 8)
+		return cap ? (*b = 0, b) : b;
+	for (; i < n && i < max && k + 8 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t u = 0;
+		if (c >= 0x80) {	/* a whole valid UTF-8 sequence passes */
+			u = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+			if (u && (i + u > n || i + u > max || k + u + 8 >= cap || !utf8_valid(s + i, u)))
+				u = 0;
+		}
+		if (u) {
+			memcpy(b + k, s + i, u);
+			k += u;
+			i += u - 1;
+		} else if (c < 0x20 || c == 0x7f || c >= 0x80) {
+			b[k++] = '\\';
+			b[k++] = 'x';
+			b[k++] = hex[c >> 4];
+			b[k++] = hex[c & 15];
+		} else
+			b[k++] = (char)c;
+	}
+	if (i < n)
+		k += (size_t)snprintf(b + k, cap - k, "...");
+	b[k] = 0;
+	return b;
+}
 
 rec_reader *rec_reader_open(char *const *files, int nfiles, int flags)
 {
@@ -124,9 +166,18 @@ static ssize_t fill(rec_reader *r)
 		}
 	}
 	ssize_t n;
+	/* Wait in poll, so that a stop flag set by a signal ends a read that
+	 * would block on a quiet pipe (reads restart after a signal). */
+	while (r->stop) {
+		if (*r->stop)
+			return 0;
+		struct pollfd pf = { .fd = r->fd, .events = POLLIN };
+		if (poll(&pf, 1, 100) > 0)
+			break;	/* else a timeout or a signal: look at the flag again */
+	}
 	do
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !(r->stop && *r->stop));
 	if (n < 0) {
 		fprintf(stderr, "%s: %s: read error: %s\n", ls_progname, r->fname, strerror(errno));
 		r->unreadable++;
@@ -209,6 +260,10 @@ int rec_next(rec_reader *r, jv *out)
 			r->malformed++;
 			continue;
 		}
+		if (r->line == 1 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {	/* a byte order mark */
+			s += 3;
+			n -= 3;
+		}
 		size_t i = 0;
 		while (i < n && (s[i] == ' ' || s[i] == '\t'))
 			i++;
@@ -228,10 +283,16 @@ int rec_next(rec_reader *r, jv *out)
 			*out = jv_string_sized(s + i, (int)(e - i));
 			return 1;
 		}
-		jv v = jv_parse_sized(s, (int)n);
+		jv v = rec_parse(s, n);
 		if (!jv_is_valid(v)) {
 			jv msg = jv_invalid_get_msg(v);
-			say(r, "malformed JSON: %s", jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "invalid");
+			/* jq's message repeats the whole line raw: keep its first part, quote the line ourselves */
+			const char *m = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "invalid";
+			const char *cut = strstr(m, " (while parsing");
+			char d[2048], q[1024], qm[512];
+			rec_quote(qm, sizeof qm, m, cut ? (size_t)(cut - m) : strlen(m), 200);
+			snprintf(d, sizeof d, "%s: '%s'", qm, rec_quote(q, sizeof q, s, n, 200));
+			say(r, "malformed JSON: %s", d);
 			jv_free(msg);
 			r->malformed++;
 			continue;
@@ -265,6 +326,311 @@ void rec_reader_close(rec_reader *r)
 	close_cur(r);
 	free(r->buf);
 	free(r);
+}
+
+/* --- number literals ------------------------------------------------------
+ *
+ * jq 1.6 keeps numbers as doubles, so 9007199254740993 would come out as
+ * ...992 and 1E400 as 1.7976931348623157e+308: a tool would change a field
+ * it does not own. A literal whose value a double cannot keep is interned
+ * here, and its number jv carries the index in the fields jv leaves unused
+ * for numbers (pad_ marks it, size holds the index + 1): jv_copy, objects
+ * and arrays keep the struct as it is, any arithmetic makes a new number
+ * without the mark, and the writer prints the literal verbatim. Literals of
+ * 15 significant digits or fewer always survive, so the common line costs
+ * one scan of its bytes outside strings and nothing more. */
+
+#define LIT_MARK 0xa5
+#define LIT_CHUNK 4096
+#define LIT_CHUNKS 65536
+
+static struct {
+	pthread_mutex_t mu;
+	char **chunk[LIT_CHUNKS];	/* never moved: readers need no lock */
+	int n;
+	int *slots;			/* open addressing over indexes + 1, for interning */
+	size_t nslots;
+} lit = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static const char *lit_get(int i)
+{
+	return lit.chunk[i / LIT_CHUNK][i % LIT_CHUNK];
+}
+
+/* The index of the interned literal s[0..n), or -1 when the table is full. */
+static int lit_intern(const char *s, size_t n)
+{
+	pthread_mutex_lock(&lit.mu);
+	int r = -1;
+	if ((size_t)lit.n * 2 >= lit.nslots) {	/* grow the index and rehash */
+		size_t ns = lit.nslots ? lit.nslots * 2 : 1024;
+		int *sl = calloc(ns, sizeof *sl);
+		if (!sl)
+			goto out;
+		for (int i = 0; i < lit.n; i++) {
+			const char *t = lit_get(i);
+			size_t h = (size_t)hash64(t, strlen(t)) & (ns - 1);
+			while (sl[h])
+				h = (h + 1) & (ns - 1);
+			sl[h] = i + 1;
+		}
+		free(lit.slots);
+		lit.slots = sl;
+		lit.nslots = ns;
+	}
+	size_t h = (size_t)hash64(s, n) & (lit.nslots - 1);
+	for (; lit.slots[h]; h = (h + 1) & (lit.nslots - 1)) {
+		const char *t = lit_get(lit.slots[h] - 1);
+		if (strlen(t) == n && !memcmp(t, s, n)) {
+			r = lit.slots[h] - 1;
+			goto out;
+		}
+	}
+	if (lit.n >= LIT_CHUNK * LIT_CHUNKS)
+		goto out;
+	if (!lit.chunk[lit.n / LIT_CHUNK] && !(lit.chunk[lit.n / LIT_CHUNK] = calloc(LIT_CHUNK, sizeof(char *))))
+		goto out;
+	char *copy = strndup(s, n);
+	if (!copy)
+		goto out;
+	lit.chunk[lit.n / LIT_CHUNK][lit.n % LIT_CHUNK] = copy;
+	lit.slots[h] = lit.n + 1;
+	r = lit.n++;
+out:
+	pthread_mutex_unlock(&lit.mu);
+	return r;
+}
+
+const char *rec_number_literal(jv v)
+{
+	if (jv_get_kind(v) != JV_KIND_NUMBER || v.pad_ != LIT_MARK || v.size <= 0)
+		return NULL;
+	return lit_get(v.size - 1);
+}
+
+/* The writer's text for a double: what jq -c prints. */
+static size_t num_text(double d, char *b, size_t cap)
+{
+	if (d == (double)(long long)d && d > -1e15 && d < 1e15 && !(d == 0 && signbit(d)))
+		return (size_t)snprintf(b, cap, "%lld", (long long)d);
+	jv s = jv_dump_string(jv_number(d), 0);	/* jq's shortest round-trip format */
+	size_t n = (size_t)snprintf(b, cap, "%s", jv_string_value(s));
+	jv_free(s);
+	return n;
+}
+
+/* A decimal literal as sign, significant digits (no leading or trailing
+ * zeros) and the power of ten of its first digit; 0 if it is not one. */
+static int decimal_norm(const char *s, size_t n, int *neg, char *dig, size_t cap, long *exp10)
+{
+	size_t i = 0, k = 0;
+	long e = 0, point = -1, lead = 0;
+	int seen = 0;
+	*neg = i < n && s[i] == '-';
+	if (*neg)
+		i++;
+	for (; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); i++) {
+		if (s[i] == '.') {
+			point = (long)(k + (size_t)lead);
+			continue;
+		}
+		if (!seen && s[i] == '0') {
+			lead++;
+			continue;
+		}
+		seen = 1;
+		if (k + 1 < cap)
+			dig[k++] = s[i];
+		else
+			return 0;
+	}
+	long intdigits = point >= 0 ? point : (long)k + lead;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		char *end;
+		errno = 0;
+		e = strtol(s + i + 1, &end, 10);
+		if (errno || end != s + n)
+			return 0;
+	} else if (i != n)
+		return 0;
+	while (k > 0 && dig[k - 1] == '0')
+		k--;
+	dig[k] = 0;
+	*exp10 = k ? e + intdigits - lead - 1 : 0;
+	if (!k)
+		*neg = 0;	/* -0 and 0 differ as doubles only */
+	return 1;
+}
+
+/* Would the number literal s[0..n) come out of the writer with another value? */
+static int literal_lossy(const char *s, size_t n)
+{
+	/* Fast: at most 15 significant digits and a modest exponent round-trip. */
+	size_t sig = 0, i = 0;
+	int seen = 0, tail0 = 0;
+	for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			continue;
+		if (s[i] != '0' || seen) {
+			seen = 1;
+			sig++;
+			tail0 = s[i] == '0' ? tail0 + 1 : 0;
+		}
+	}
+	if (sig - (size_t)tail0 <= 15 && (i == n || n - i <= 3) && n < 40)
+		return 0;
+	char buf[512], txt[64], d1[512], d2[64];
+	if (n >= sizeof buf)
+		return 1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	double d = strtod(buf, NULL);
+	if (!isfinite(d))
+		return 1;
+	size_t m = num_text(d, txt, sizeof txt);
+	int n1, n2;
+	long e1, e2;
+	if (!decimal_norm(s, n, &n1, d1, sizeof d1, &e1) || !decimal_norm(txt, m, &n2, d2, sizeof d2, &e2))
+		return 1;
+	return n1 != n2 || e1 != e2 || strcmp(d1, d2);
+}
+
+static inline int is_num_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* The end of the JSON string that starts at s[i] == '"', or n. */
+static size_t string_end(const char *s, size_t n, size_t i)
+{
+	for (i++; i < n;) {
+		const char *q = memchr(s + i, '"', n - i);
+		if (!q)
+			return n;
+		size_t k = (size_t)(q - s), b = k;
+		while (b > i && s[b - 1] == '\\')
+			b--;
+		i = k + 1;
+		if (((k - b) & 1) == 0)
+			return i;
+	}
+	return n;
+}
+
+static int line_has_lossy(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		char c = s[i];
+		if (c == '"')
+			i = string_end(s, n, i);
+		else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t j = i;
+			while (j < n && is_num_char(s[j]))
+				j++;
+			if (literal_lossy(s + i, j - i))
+				return 1;
+			i = j;
+		} else
+			i++;
+	}
+	return 0;
+}
+
+/* Walk the text at *p and the parsed value v in step, marking the numbers
+ * whose literal must be kept. Consumes v, returns it (marked). A duplicate
+ * key leaves the text and the value out of step: mismatched parts are
+ * skipped, and the last occurrence wins, as in the value. */
+static jv mark(const char **p, const char *end, jv v);
+
+static void skip_ws(const char **p, const char *end)
+{
+	while (*p < end && (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r'))
+		(*p)++;
+}
+
+static jv mark_container(const char **p, const char *end, jv v, int object)
+{
+	int ok = jv_get_kind(v) == (object ? JV_KIND_OBJECT : JV_KIND_ARRAY);
+	char close = object ? '}' : ']';
+	(*p)++;
+	for (int i = 0;; i++) {
+		skip_ws(p, end);
+		if (*p >= end || **p == close) {
+			(*p)++;
+			return v;
+		}
+		jv key = jv_null();
+		if (object) {
+			const char *k0 = *p;
+			size_t kn = string_end(k0, (size_t)(end - k0), 0);
+			*p = k0 + kn;
+			key = jv_parse_sized(k0, (int)kn);
+			skip_ws(p, end);
+			if (*p < end && **p == ':')
+				(*p)++;
+			skip_ws(p, end);
+		}
+		int usable = ok && (!object || jv_get_kind(key) == JV_KIND_STRING);
+		jv child = !usable ? jv_invalid() : object ? jv_object_get(jv_copy(v), jv_copy(key))
+							: jv_array_get(jv_copy(v), i);
+		child = mark(p, end, child);
+		if (usable && jv_is_valid(child))
+			v = object ? jv_object_set(v, key, child) : jv_array_set(v, i, child);
+		else {
+			jv_free(key);
+			jv_free(child);
+		}
+		skip_ws(p, end);
+		if (*p < end && **p == ',')
+			(*p)++;
+	}
+}
+
+static jv mark(const char **p, const char *end, jv v)
+{
+	skip_ws(p, end);
+	if (*p >= end)
+		return v;
+	char c = **p;
+	if (c == '{' || c == '[')
+		return mark_container(p, end, v, c == '{');
+	if (c == '"') {
+		*p += string_end(*p, (size_t)(end - *p), 0);
+		return v;
+	}
+	const char *s = *p;
+	while (*p < end && (is_num_char(**p) || (**p >= 'a' && **p <= 'z')))
+		(*p)++;
+	if (jv_get_kind(v) != JV_KIND_NUMBER || !(c == '-' || (c >= '0' && c <= '9')))
+		return v;
+	size_t n = (size_t)(*p - s);
+	char buf[512];
+	if (n >= sizeof buf)
+		return v;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	double d = strtod(buf, NULL);	/* an overflow is infinite in jv too */
+	if (d != jv_number_value(v))
+		return v;	/* not this occurrence's value */
+	jv plain = jv_number(jv_number_value(v));
+	if (!literal_lossy(s, n))
+		return plain;
+	int i = lit_intern(s, n);
+	if (i < 0)
+		return plain;
+	plain.pad_ = LIT_MARK;
+	plain.size = i + 1;
+	return plain;
+}
+
+jv rec_parse(const char *s, size_t n)
+{
+	jv v = jv_parse_sized(s, (int)n);
+	if (jv_is_valid(v) && line_has_lossy(s, n)) {
+		const char *p = s;
+		v = mark(&p, s + n, v);
+	}
+	return v;
 }
 
 /* --- writing ------------------------------------------------------------ */
@@ -321,23 +687,20 @@ static void ob_string(outbuf *o, const char *s, size_t n)
 	ob_put(o, "\"", 1);
 }
 
-static void ob_value(outbuf *o, jv v)	/* does not consume v */
+static void ob_value(outbuf *o, jv v, int sorted)	/* does not consume v */
 {
 	switch (jv_get_kind(v)) {
 	case JV_KIND_NULL: ob_put(o, "null", 4); break;
 	case JV_KIND_TRUE: ob_put(o, "true", 4); break;
 	case JV_KIND_FALSE: ob_put(o, "false", 5); break;
 	case JV_KIND_NUMBER: {
-		double d = jv_number_value(v);
-		if (d == (double)(long long)d && d > -1e15 && d < 1e15 && !(d == 0 && signbit(d))) {
-			char b[24];
-			int k = snprintf(b, sizeof b, "%lld", (long long)d);
-			ob_put(o, b, (size_t)k);
-		} else {	/* jq's own shortest round-trip format for the rest */
-			jv s = jv_dump_string(jv_number(d), 0);
-			ob_put(o, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
-			jv_free(s);
+		if (v.pad_ == LIT_MARK && v.size > 0) {	/* a literal a double cannot keep */
+			const char *l = lit_get(v.size - 1);
+			ob_put(o, l, strlen(l));
+			break;
 		}
+		char b[64];
+		ob_put(o, b, num_text(jv_number_value(v), b, sizeof b));
 		break;
 	}
 	case JV_KIND_STRING:
@@ -350,13 +713,29 @@ static void ob_value(outbuf *o, jv v)	/* does not consume v */
 			if (i)
 				ob_put(o, ",", 1);
 			jv x = jv_array_get(jv_copy(v), i);
-			ob_value(o, x);
+			ob_value(o, x, sorted);
 			jv_free(x);
 		}
 		ob_put(o, "]", 1);
 		break;
 	}
 	case JV_KIND_OBJECT: {
+		if (sorted) {	/* jv_keys sorts as jq's JV_PRINT_SORTED does */
+			ob_put(o, "{", 1);
+			jv keys = jv_keys(jv_copy(v));
+			jv_array_foreach(keys, i, k) {
+				if (i)
+					ob_put(o, ",", 1);
+				ob_string(o, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)));
+				ob_put(o, ":", 1);
+				jv x = jv_object_get(jv_copy(v), k);
+				ob_value(o, x, sorted);
+				jv_free(x);
+			}
+			jv_free(keys);
+			ob_put(o, "}", 1);
+			break;
+		}
 		ob_put(o, "{", 1);
 		int first = 1;
 		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it); it = jv_object_iter_next(v, it)) {
@@ -368,7 +747,7 @@ static void ob_value(outbuf *o, jv v)	/* does not consume v */
 			jv_free(k);
 			ob_put(o, ":", 1);
 			jv x = jv_object_iter_value(v, it);
-			ob_value(o, x);
+			ob_value(o, x, 0);
 			jv_free(x);
 		}
 		ob_put(o, "}", 1);
@@ -450,7 +829,7 @@ char *rec_put_string(char *w0, const char *s, size_t n)
 char *rec_dump(jv rec, size_t *len)
 {
 	outbuf o = { 0 };
-	ob_value(&o, rec);
+	ob_value(&o, rec, 0);
 	jv_free(rec);
 	ob_put(&o, "", 1);
 	if (len)
@@ -462,7 +841,7 @@ int rec_write(FILE *f, jv rec)
 {
 	static __thread outbuf o;
 	o.n = 0;
-	ob_value(&o, rec);
+	ob_value(&o, rec, 0);
 	jv_free(rec);
 	ob_put(&o, "\n", 1);
 	int rc = fwrite(o.b, 1, o.n, f) == o.n ? 0 : -1;
@@ -473,17 +852,16 @@ int rec_write(FILE *f, jv rec)
 	return rc;
 }
 
+/* The bytes of jv_dump_string(rec, JV_PRINT_SORTED), with kept literals. */
 char *rec_canonical(jv rec, size_t *len)
 {
-	jv s = jv_dump_string(rec, JV_PRINT_SORTED);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
-	char *r = malloc(n + 1);
-	if (r)
-		memcpy(r, jv_string_value(s), n + 1);
-	jv_free(s);
+	outbuf o = { 0 };
+	ob_value(&o, rec, 1);
+	jv_free(rec);
+	ob_put(&o, "", 1);
 	if (len)
-		*len = n;
-	return r;
+		*len = o.n - 1;
+	return o.b;
 }
 
 const char *rec_str(jv obj, const char *key)
@@ -497,6 +875,24 @@ const char *rec_str(jv obj, const char *key)
 		s = jv_string_value(v);
 	jv_free(v);
 	return s;
+}
+
+int rec_get_str(jv obj, const char *key, const char **out, char *err, size_t errsz)
+{
+	*out = NULL;
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return 0;
+	jv v = jv_object_get(jv_copy(obj), jv_string(key));
+	jv_kind k = jv_get_kind(v);
+	jv_free(v);
+	if (k == JV_KIND_STRING)
+		*out = rec_str(obj, key);
+	else if (k != JV_KIND_INVALID && k != JV_KIND_NULL) {
+		snprintf(err, errsz, "field '%s' is %s %s, not a string", key,
+			 k == JV_KIND_ARRAY || k == JV_KIND_OBJECT ? "an" : "a", jv_kind_name(k));
+		return -1;
+	}
+	return 0;
 }
 
 double rec_num(jv obj, const char *key, double dflt)

@@ -14,6 +14,7 @@
 #ifndef LS_RECORD_H
 #define LS_RECORD_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <jv.h>
@@ -42,6 +43,23 @@ size_t rec_unreadable(const rec_reader *r);	/* files that could not be opened */
 void rec_reader_bytes(const rec_reader *r, size_t *done, size_t *total);
 void rec_reader_close(rec_reader *r);
 
+/* Parse one JSON text (a line) as the reader does: jv_parse_sized, keeping
+ * the literal of every number a double cannot hold exactly (2^53 + 1,
+ * 1E400, 0.1000000000000000000001) so that the writers print it verbatim
+ * (other numbers print as jq -c prints them). Returns an invalid jv with
+ * jq's message on a syntax error. */
+jv rec_parse(const char *s, size_t n);
+/* The kept literal of a number, or NULL (borrowed; lives as long as the process). */
+const char *rec_number_literal(jv v);
+
+/* A stop flag (set from a signal handler): a read that waits for input
+ * looks at it every 100 ms and ends the input when it is set. */
+void rec_reader_stop_on(rec_reader *r, const volatile sig_atomic_t *flag);
+
+/* At most max bytes of s[0..n) for an error message, control characters and
+ * invalid UTF-8 escaped (\xNN), "..." when cut; into b[cap]. Returns b. */
+char *rec_quote(char *b, size_t cap, const char *s, size_t n, size_t max);
+
 /* Write one record as compact JSON and a newline: the same bytes as jq -c.
  * Consumes rec. Returns 0, or -1 on an output error (errno set). */
 int rec_write(FILE *f, jv rec);
@@ -61,6 +79,10 @@ char *rec_canonical(jv rec, size_t *len);
 
 /* Small conveniences over jv objects. None consumes obj. */
 const char *rec_str(jv obj, const char *key);	/* borrowed; NULL if absent or not a string */
+/* A string field, telling a wrong type from a missing field: 0 with *out
+ * borrowed (NULL when the field is absent or null), or -1 with a message
+ * such as "field 'path' is a number, not a string" in err. */
+int rec_get_str(jv obj, const char *key, const char **out, char *err, size_t errsz);
 double rec_num(jv obj, const char *key, double dflt);
 int rec_bool(jv obj, const char *key, int dflt);
 /* Dotted path lookup "repo.name" (consumes nothing; returns a new reference or jv_null()). */

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "rec/fileid.h"
 #include "rec/progress.h"
 
 #ifndef LS_VERSION
@@ -27,8 +30,11 @@ struct ls_run_state {
 	progress *bar;
 	ls_cache *cache;
 	rec_reader *reader;
+	rec_reader *extra[4];	/* more input streams (ls_open_input) */
+	int nextra;
 	size_t in, out, rejected, errors, other_shard;
 	int failed_hard;	/* --on-error=fail fired */
+	int tty_out;		/* stdout is a terminal */
 	int io_error;
 	double t0;
 };
@@ -77,11 +83,11 @@ static struct {
 
 static const ls_opt common_opts[] = {
 	{ "jobs", 'j', "N", LS_INT, &common.jobs, "worker threads (default 1); output order is kept" },
-	{ "seed", 0, "N", LS_INT, &common.seed, "seed for every random choice (default 0)" },
-	{ "limit", 0, "N", LS_INT, &common.limit, "stop after N output records" },
+	{ "seed", 0, "N", LS_LONG, &common.seed, "seed for every random choice (default 0)" },
+	{ "limit", 0, "N", LS_LONG, &common.limit, "stop after N output records" },
 	{ "shard", 0, "K/N", LS_STR, &common.shard, "process only records whose id hashes to shard K of N (0 <= K < N)" },
-	{ "on-error", 0, "MODE", LS_STR, &common.on_error, "pass (default: emit with an error field), skip (to --rejects) or fail" },
-	{ "rejects", 0, "FILE", LS_STR, &common.rejects, "write rejected and failed records to FILE" },
+	{ "on-error", 0, "pass|skip|fail", LS_ENUM, &common.on_error, "pass (default: emit with an error field), skip (to --rejects) or fail" },
+	{ "rejects", 0, "FILE", LS_OUT, &common.rejects, "write rejected and failed records to FILE" },
 	{ "cache", 0, "DIR", LS_STR, &common.cache, "reuse results from a content-addressed cache in DIR" },
 	{ "progress", 0, NULL, LS_FLAG, &common.progress, "show a progress bar on stderr (default when stderr is a tty)" },
 	{ "no-progress", 0, NULL, LS_FLAG, &common.no_progress, "never show a progress bar" },
@@ -123,12 +129,28 @@ void ls_usage(const ls_tool *t, FILE *f)
 	fprintf(f, "\nSee %s(1).\n", t->name);
 }
 
-static void usage_error(const ls_tool *t, const char *fmt, const char *arg)
+static void __attribute__((noreturn)) usage_error(const ls_tool *t, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "%s: ", t->name);
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nusage: %s %s\n(%s --help for more)\n", t->name, t->synopsis, t->name);
 	exit(EX_USAGE_);
+}
+
+/* A message formatted into a new string; NULL when out of memory. */
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *msg;
+	return vasprintf(&msg, fmt, ap) < 0 ? NULL : msg;
+}
+
+void ls_usage_error(const ls_tool *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = vformat(fmt, ap);
+	va_end(ap);
+	usage_error(t, "%s", msg ? msg : fmt);
 }
 
 static const ls_opt *find_long(const ls_opt *opts, const char *name, size_t n)
@@ -147,23 +169,58 @@ static const ls_opt *find_short(const ls_opt *opts, char c)
 	return NULL;
 }
 
+/* "a, b or c" from the arg "a|b|c". */
+static void list_choices(char *b, size_t n, const char *arg)
+{
+	size_t k = 0;
+	b[0] = 0;
+	for (const char *p = arg; *p && k < n;) {
+		size_t l = strcspn(p, "|");
+		k += (size_t)snprintf(b + k, n - k, "%s%.*s", p == arg ? "" : p[l] ? ", " : " or ", (int)l, p);
+		p += l + (p[l] == '|');
+	}
+}
+
+static int is_choice(const char *arg, const char *v, size_t n)
+{
+	for (const char *p = arg; *p;) {
+		size_t l = strcspn(p, "|");
+		if (l == n && !strncmp(p, v, n))
+			return 1;
+		p += l + (p[l] == '|');
+	}
+	return 0;
+}
+
+/* A usage error naming the option: "ls-x: --limit: not a whole number: '-1'". */
+static void opt_error(const ls_tool *t, const ls_opt *o, const char *what, const char *val)
+{
+	char fmt[512];
+	snprintf(fmt, sizeof fmt, "--%s: %s: '%%s'", o->name, what);
+	usage_error(t, fmt, val);
+}
+
 static void set_opt(const ls_tool *t, const ls_opt *o, const char *val)
 {
-	char *end;
+	char *end, valid[512];
 	switch (o->type) {
 	case LS_FLAG:
 		*(int *)o->ptr = 1;
 		break;
-	case LS_INT: {
+	case LS_INT:
+	case LS_COUNT:
+	case LS_LONG: {
 		errno = 0;
 		long long v = strtoll(val, &end, 10);
 		if (errno || end == val || *end)
-			usage_error(t, "not a whole number: '%s'", val);
-		if (o->ptr == &common.seed || o->ptr == &common.limit)
+			opt_error(t, o, "not a whole number", val);
+		if ((o->type == LS_COUNT || o->ptr == &common.limit) && v < 0)
+			opt_error(t, o, "must not be negative", val);
+		if (o->type == LS_LONG || o->ptr == &common.seed)
 			*(long *)o->ptr = (long)v;
 		else {
 			if (v < INT_MIN || v > INT_MAX)
-				usage_error(t, "number out of range: '%s'", val);
+				opt_error(t, o, "number out of range", val);
 			*(int *)o->ptr = (int)v;
 		}
 		break;
@@ -172,12 +229,35 @@ static void set_opt(const ls_tool *t, const ls_opt *o, const char *val)
 		errno = 0;
 		*(double *)o->ptr = strtod(val, &end);
 		if (errno || end == val || *end)
-			usage_error(t, "not a number: '%s'", val);
+			opt_error(t, o, "not a number", val);
+		if (!isfinite(*(double *)o->ptr))
+			opt_error(t, o, "not a finite number", val);
 		break;
+	case LS_ENUM:
+		if (!is_choice(o->arg, val, strlen(val))) {
+			list_choices(valid, sizeof valid, o->arg);
+			char what[600];
+			snprintf(what, sizeof what, "want %s, not", valid);
+			opt_error(t, o, what, val);
+		}
+		/* fall through */
 	case LS_STR:
+	case LS_OUT:
+	case LS_IN:
 		*(const char **)o->ptr = val;
 		break;
-	case LS_LIST: {
+	case LS_LIST:
+	case LS_ENUMLIST: {
+		for (const char *p = val; o->type == LS_ENUMLIST && *p;) {
+			size_t n = strcspn(p, ",");
+			if (!is_choice(o->arg, p, n)) {
+				list_choices(valid, sizeof valid, o->arg);
+				char what[600];
+				snprintf(what, sizeof what, "want a comma-separated list of %s, not", valid);
+				opt_error(t, o, what, val);
+			}
+			p += n + (p[n] == ',');
+		}
 		ls_strlist *l = o->ptr;
 		l->v = realloc(l->v, sizeof *l->v * (size_t)(l->n + 1));
 		l->v[l->n++] = val;
@@ -197,10 +277,16 @@ static char *options_key(const ls_tool *t)
 		const char *v = val;
 		switch (o->type) {
 		case LS_FLAG:
-		case LS_INT: snprintf(val, sizeof val, "%d", *(int *)o->ptr); break;
+		case LS_INT:
+		case LS_COUNT: snprintf(val, sizeof val, "%d", *(int *)o->ptr); break;
+		case LS_LONG: snprintf(val, sizeof val, "%ld", *(long *)o->ptr); break;
 		case LS_DOUBLE: snprintf(val, sizeof val, "%.17g", *(double *)o->ptr); break;
-		case LS_STR: v = *(const char **)o->ptr ? *(const char **)o->ptr : "(null)"; break;
-		case LS_LIST: {
+		case LS_STR:
+		case LS_ENUM:
+		case LS_OUT:
+		case LS_IN: v = *(const char **)o->ptr ? *(const char **)o->ptr : "(null)"; break;
+		case LS_LIST:
+		case LS_ENUMLIST: {
 			ls_strlist *l = o->ptr;
 			snprintf(val, sizeof val, "[%d]", l->n);
 			/* list members are appended below */
@@ -208,13 +294,13 @@ static char *options_key(const ls_tool *t)
 		}
 		}
 		size_t need = strlen(o->name) + strlen(v) + 4;
-		if (o->type == LS_LIST)
+		if (o->type == LS_LIST || o->type == LS_ENUMLIST)
 			for (int i = 0; i < ((ls_strlist *)o->ptr)->n; i++)
 				need += strlen(((ls_strlist *)o->ptr)->v[i]) + 1;
 		while (n + need >= cap)
 			s = realloc(s, cap *= 2);
 		n += (size_t)sprintf(s + n, "%s=%s;", o->name, v);
-		if (o->type == LS_LIST)
+		if (o->type == LS_LIST || o->type == LS_ENUMLIST)
 			for (int i = 0; i < ((ls_strlist *)o->ptr)->n; i++)
 				n += (size_t)sprintf(s + n, "%s,", ((ls_strlist *)o->ptr)->v[i]);
 	}
@@ -223,6 +309,78 @@ static char *options_key(const ls_tool *t)
 	s = realloc(s, n + strlen(seed) + 1);
 	strcpy(s + n, seed);
 	return s;
+}
+
+/* Outputs are checked before any work: each writable, none an input,
+ * standard output or another output (a truncated input is lost data). */
+typedef struct { const char *what, *path; fileid id; } named_file;
+
+static int collect(const ls_opt *opts, ls_opt_type type, named_file *v, int n, int max)
+{
+	for (const ls_opt *o = opts; o && o->name && n < max; o++)
+		if (o->type == type && *(const char **)o->ptr) {
+			v[n].what = o->name;
+			v[n].path = *(const char **)o->ptr;
+			fileid_of_path(v[n].path, &v[n].id);
+			n++;
+		}
+	return n;
+}
+
+static void check_files(const ls_tool *t, char **operands, int nops)
+{
+	enum { MAX = 64 };
+	named_file out[MAX], in[MAX];
+	int nout = collect(common_opts, LS_OUT, out, 0, MAX);
+	nout = collect(t->opts, LS_OUT, out, nout, MAX);
+	int nin = collect(t->opts, LS_IN, in, 0, MAX), stdin_read = nops == 0;
+	for (int i = 0; i < nops && nin < MAX; i++) {
+		if (!strcmp(operands[i], "-")) {
+			stdin_read = 1;
+			continue;
+		}
+		in[nin] = (named_file){ "input", operands[i], { 0 } };
+		fileid_of_path(operands[i], &in[nin++].id);
+	}
+	if (stdin_read && nin < MAX) {
+		in[nin] = (named_file){ "input", "<stdin>", { 0 } };
+		fileid_of_fd(0, &in[nin++].id);
+	}
+	for (const ls_opt *o = t->opts; o && o->name; o++) {
+		const char *p = o->type == LS_IN ? *(const char **)o->ptr : NULL;
+		struct stat st;
+		if (p && (access(p, R_OK) < 0 || (stat(p, &st) == 0 && S_ISDIR(st.st_mode) && (errno = EISDIR)))) {
+			ls_warn("--%s: cannot read '%s': %s", o->name, p, strerror(errno));
+			exit(EX_NOINPUT_);
+		}
+	}
+	fileid so;
+	fileid_of_fd(1, &so);
+	char msg[640];
+	for (int i = 0; i < nout; i++) {
+		if (fileid_writable(out[i].path) < 0) {
+			ls_warn("--%s: cannot open '%s' for writing: %s", out[i].what, out[i].path, strerror(errno));
+			exit(EX_IOERR_);
+		}
+		for (int j = 0; j < nin; j++)
+			if (fileid_same(&out[i].id, &in[j].id)) {
+				snprintf(msg, sizeof msg, "--%s would overwrite %s%s: '%%s'", out[i].what,
+					 in[j].what[0] == 'i' ? "an " : "--", in[j].what);
+				usage_error(t, msg, out[i].path);
+			}
+		for (int j = 0; j < i; j++)
+			if (fileid_same(&out[i].id, &out[j].id)) {
+				snprintf(msg, sizeof msg, "--%s and --%s name the same file: '%%s'", out[j].what, out[i].what);
+				usage_error(t, msg, out[i].path);
+			}
+		if (fileid_same(&out[i].id, &so)) {
+			snprintf(msg, sizeof msg, "--%s is also standard output: '%%s'", out[i].what);
+			usage_error(t, msg, out[i].path);
+		}
+	}
+	for (int j = 0; j < nin; j++)
+		if (fileid_same(&so, &in[j].id))
+			usage_error(t, "standard output is also an input: '%s'", in[j].path);
 }
 
 void ls_parse(ls_tool *t, int argc, char **argv)
@@ -283,11 +441,15 @@ void ls_parse(ls_tool *t, int argc, char **argv)
 		exit(0);
 	}
 	if (common.version) {
-		printf("%s (lift-sys) %s\n", t->name, LS_VERSION);
+		printf("%s (lift-sys) %s\nbuild id %s\n", t->name, LS_VERSION, ls_build_id());
 		exit(0);
 	}
-	if (common.jobs < 1 || common.jobs > 1024)
-		usage_error(t, "-j wants 1 to 1024 workers, not '%s'", argv[0] ? "that" : "");
+	if (common.jobs < 1 || common.jobs > 1024) {
+		char n[24];
+		snprintf(n, sizeof n, "%d", common.jobs);
+		usage_error(t, "-j wants 1 to 1024 workers, not '%s'", n);
+	}
+
 	t->jobs = common.jobs;
 	t->seed = (unsigned long)common.seed;
 	t->limit = common.limit;
@@ -300,21 +462,13 @@ void ls_parse(ls_tool *t, int argc, char **argv)
 		t->shard_k = k;
 		t->shard_n = n;
 	}
-	t->on_error = ON_ERROR_PASS;
-	if (common.on_error) {
-		if (!strcmp(common.on_error, "pass"))
-			t->on_error = ON_ERROR_PASS;
-		else if (!strcmp(common.on_error, "skip"))
-			t->on_error = ON_ERROR_SKIP;
-		else if (!strcmp(common.on_error, "fail"))
-			t->on_error = ON_ERROR_FAIL;
-		else
-			usage_error(t, "--on-error wants pass, skip or fail, not '%s'", common.on_error);
-	}
+	t->on_error = !common.on_error || !strcmp(common.on_error, "pass") ? ON_ERROR_PASS :
+		      !strcmp(common.on_error, "skip") ? ON_ERROR_SKIP : ON_ERROR_FAIL;
 	t->rejects_path = common.rejects;
 	t->cache_dir = common.cache;
 	t->quiet = common.quiet;
 	t->progress = common.quiet || common.no_progress ? 0 : common.progress ? 1 : isatty(2);
+	check_files(t, operands, nops);
 	t->files = operands;
 	t->nfiles = nops;
 	t->options_key = options_key(t);
@@ -366,11 +520,9 @@ const char *ls_datadir(void)
 /* A failure travels as an invalid jv whose message is {kind, record, code, message}. */
 jv ls_fail(jv rec, const char *code, const char *fmt, ...)
 {
-	char *msg;
 	va_list ap;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	char *msg = vformat(fmt, ap);
 	va_end(ap);
 	jv m = jv_object();
 	m = jv_object_set(m, jv_string("kind"), jv_string("fail"));
@@ -393,6 +545,58 @@ jv ls_drop(jv rec, const char *reason)
 
 /* ---- the contract pieces ------------------------------------------------ */
 
+/* SIGINT/SIGTERM: stop taking input, finish the record being written, print
+ * the summary; the exit status then says which signal stopped the run. */
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void catch_signals(void)
+{
+	/* SA_RESTART keeps writes whole; the reader polls, so a read blocked
+	 * on a quiet pipe still sees the signal (rec_reader_stop_on). */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART }, old;
+	sigemptyset(&sa.sa_mask);
+	static const int sigs[] = { SIGINT, SIGTERM };
+	for (int i = 0; i < 2; i++)	/* an ignored signal stays ignored (a background job's SIGINT) */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+const volatile sig_atomic_t *ls_stop_flag(void)
+{
+	return &got_signal;
+}
+
+int ls_stopped(const ls_tool *t)
+{
+	const struct ls_run_state *rs = t->rs;
+	return rs->failed_hard || rs->io_error || got_signal || ls_limit_reached(t);
+}
+
+/* The bar counts records done, not records read ahead for the workers; the
+ * bytes done are estimated from the bytes read in the same proportion. */
+static void show_progress(struct ls_run_state *rs, size_t done)
+{
+	if (!rs->bar)
+		return;
+	size_t d = 0, tot = 0;
+	if (rs->reader)
+		rec_reader_bytes(rs->reader, &d, &tot);
+	if (rs->in > done && rs->in)
+		d = (size_t)((double)d * (double)done / (double)rs->in);
+	progress_update(rs->bar, done, d, tot);
+}
+
+static void write_failed(struct ls_run_state *rs, const char *what)
+{
+	if (!rs->io_error++)
+		ls_warn("write error on %s: %s", what, strerror(errno));
+}
+
 FILE *ls_open_out(const ls_tool *t, const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -412,8 +616,11 @@ void ls_begin(ls_tool *t)
 	if (t->rejects_path)
 		rs->rejects = ls_open_out(t, t->rejects_path);
 	rs->bar = progress_start(t->name, t->progress);
+	/* Records on a terminal: a line at a time, and the bar off their lines. */
+	rs->tty_out = isatty(1);
 	static char outbuf[1 << 16];
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	setvbuf(stdout, outbuf, rs->tty_out ? _IOLBF : _IOFBF, sizeof outbuf);
+	catch_signals();
 }
 
 void ls_count_in(ls_tool *t)
@@ -433,18 +640,26 @@ void ls_emit(ls_tool *t, jv rec)
 		jv_free(rec);
 		return;
 	}
-	if (rec_write(stdout, rec) < 0 && !rs->io_error++)
-		ls_warn("write error on stdout: %s", strerror(errno));
+	if (rs->io_error) {	/* the run is stopping: write nothing more */
+		jv_free(rec);
+		return;
+	}
+	if (rs->tty_out)
+		progress_clear(rs->bar);
+	if (rec_write(stdout, rec) < 0)
+		write_failed(rs, "stdout");
 	rs->out++;
 }
 
 void ls_emit_json(ls_tool *t, const char *json, size_t n)
 {
 	struct ls_run_state *rs = t->rs;
-	if (ls_limit_reached(t))
+	if (ls_limit_reached(t) || rs->io_error)
 		return;
-	if ((fwrite(json, 1, n, stdout) != n || putc('\n', stdout) == EOF) && !rs->io_error++)
-		ls_warn("write error on stdout: %s", strerror(errno));
+	if (rs->tty_out)
+		progress_clear(rs->bar);
+	if (fwrite(json, 1, n, stdout) != n || putc('\n', stdout) == EOF)
+		write_failed(rs, "stdout");
 	rs->out++;
 }
 
@@ -465,8 +680,11 @@ void ls_reject(ls_tool *t, jv rec, const char *code, const char *message, int is
 		e = jv_object_set(e, jv_string("message"), jv_string(message));
 		rec = jv_object_set(rec, jv_string(is_error ? "error" : "rejected"), e);
 	}
-	if (rec_write(rs->rejects, rec) < 0 && !rs->io_error++)
-		ls_warn("write error on '%s': %s", t->rejects_path, strerror(errno));
+	if (rec_write(rs->rejects, rec) < 0) {
+		char what[4200];
+		snprintf(what, sizeof what, "'%s'", t->rejects_path);
+		write_failed(rs, what);
+	}
 }
 
 int ls_in_shard(const ls_tool *t, jv rec)
@@ -493,13 +711,18 @@ int ls_end(ls_tool *t)
 	struct ls_run_state *rs = t->rs;
 	size_t malformed = rs->reader ? rec_malformed(rs->reader) : 0;
 	size_t unreadable = rs->reader ? rec_unreadable(rs->reader) : 0;
-	progress_end(rs->bar);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (!rs->io_error++)
-			ls_warn("write error on stdout: %s", strerror(errno));
+	for (int i = 0; i < rs->nextra; i++) {
+		malformed += rec_malformed(rs->extra[i]);
+		unreadable += rec_unreadable(rs->extra[i]);
 	}
-	if (rs->rejects && fclose(rs->rejects) != 0 && !rs->io_error++)
-		ls_warn("write error on '%s': %s", t->rejects_path, strerror(errno));
+	progress_end(rs->bar);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		write_failed(rs, "stdout");
+	if (rs->rejects && fclose(rs->rejects) != 0) {
+		char what[4200];
+		snprintf(what, sizeof what, "'%s'", t->rejects_path);
+		write_failed(rs, what);
+	}
 	if (!t->quiet) {
 		fprintf(stderr, "%s: %zu in, %zu out, %zu rejected, %zu errors", t->name, rs->in, rs->out,
 			rs->rejected, rs->errors);
@@ -516,13 +739,17 @@ int ls_end(ls_tool *t)
 			cache_stats(rs->cache, &h, &m);
 			fprintf(stderr, ", cache %ld hits %ld misses", h, m);
 		}
+		if (got_signal)
+			fprintf(stderr, ", stopped by %s", got_signal == SIGINT ? "SIGINT" : "SIGTERM");
 		fprintf(stderr, " (%.1fs)\n", now() - rs->t0);
 	}
-	int status = rs->io_error ? EX_IOERR_ : (rs->failed_hard || malformed) ? EX_DATAERR_ :
-		     unreadable ? EX_NOINPUT_ : 0;
+	int status = rs->io_error ? EX_IOERR_ : got_signal ? 128 + got_signal :
+		     (rs->failed_hard || malformed) ? EX_DATAERR_ : unreadable ? EX_NOINPUT_ : 0;
 	cache_close(rs->cache);
 	if (rs->reader)
 		rec_reader_close(rs->reader);
+	for (int i = 0; i < rs->nextra; i++)
+		rec_reader_close(rs->extra[i]);
 	free(rs);
 	t->rs = NULL;
 	free(t->files);
@@ -540,6 +767,49 @@ int ls_failed(const ls_tool *t)
 void ls_set_reader(ls_tool *t, rec_reader *r)
 {
 	t->rs->reader = r;
+	rec_reader_stop_on(r, &got_signal);
+}
+
+static rec_reader *open_reader(char *const *files, int nfiles, int flags)
+{
+	rec_reader *r = rec_reader_open(files, nfiles, flags);
+	if (!r)
+		ls_die(EX_SOFTWARE_, "out of memory");
+	rec_reader_stop_on(r, &got_signal);
+	return r;
+}
+
+rec_reader *ls_open_input(ls_tool *t, char *const *files, int nfiles)
+{
+	struct ls_run_state *rs = t->rs;
+	if (rs->nextra == (int)(sizeof rs->extra / sizeof *rs->extra))
+		ls_die(EX_SOFTWARE_, "too many input streams");
+	return rs->extra[rs->nextra++] = open_reader(files, nfiles, t->input_flags);
+}
+
+int ls_next_from(ls_tool *t, rec_reader *r, jv *rec, ls_pos *where)
+{
+	struct ls_run_state *rs = t->rs;
+	while (!ls_stopped(t) && rec_next(r, rec)) {
+		rs->in++;
+		if (ls_in_shard(t, *rec)) {
+			if (where)
+				*where = (ls_pos){ rec_file(r), rec_line(r) };
+			show_progress(rs, rs->in);
+			return 1;
+		}
+		rs->other_shard++;
+		jv_free(*rec);
+	}
+	return 0;
+}
+
+int ls_next(ls_tool *t, jv *rec, ls_pos *where)
+{
+	struct ls_run_state *rs = t->rs;
+	if (!rs->reader)
+		rs->reader = open_reader(t->files, t->nfiles, t->input_flags);
+	return ls_next_from(t, rs->reader, rec, where);
 }
 
 /* One result of map() through the error policy to stdout or --rejects. */
@@ -584,7 +854,12 @@ void ls_take(ls_tool *t, jv res)
 	} else {
 		const char *id = rec_str(rec, "id");
 		if (t->on_error == ON_ERROR_FAIL) {
-			ls_warn("%s%s%s: %s", id ? "record '" : "", id ? id : "", id ? "'" : "record", msg);
+			char qi[512], qm[2048];	/* from the input: no control characters to the terminal */
+			rec_quote(qm, sizeof qm, msg, strlen(msg), 1000);
+			if (id)
+				ls_warn("record '%s': %s", rec_quote(qi, sizeof qi, id, strlen(id), 200), qm);
+			else
+				ls_warn("record: %s", qm);
 			rs->failed_hard = 1;
 		}
 		ls_reject(t, rec, code, msg, 1);
@@ -648,6 +923,7 @@ static jv cached_map(const ls_stage *st, void *w, ls_tool *t, ls_cache *c, jv re
 }
 
 /* ---- the ordered parallel map ------------------------------------------ */
+
 
 /* Slots form a ring; the main thread fills slot seq % nslots with input
  * seq, a worker claims the oldest unclaimed slot, the main thread takes
@@ -729,12 +1005,10 @@ static void run_parallel(ls_tool *t, const ls_stage *st, void **workers)
 			s->state = SLOT_FREE;
 			pthread_mutex_unlock(&p.mu);
 			ls_take(t, out);
-			size_t d, tot;
-			rec_reader_bytes(rs->reader, &d, &tot);
-			progress_update(rs->bar, rs->in, d, tot);
+			show_progress(rs, rs->in - (p.next_fill - next_take));
 			pthread_mutex_lock(&p.mu);
 		}
-		if (rs->failed_hard || ls_limit_reached(t))
+		if (ls_stopped(t))
 			eof = 1;
 		if (eof && next_take == p.next_fill)
 			break;
@@ -788,17 +1062,15 @@ int ls_run(ls_tool *t, const ls_stage *st)
 {
 	ls_begin(t);
 	struct ls_run_state *rs = t->rs;
-	rs->reader = rec_reader_open(t->files, t->nfiles, t->input_flags);
-	if (!rs->reader)
-		ls_die(EX_SOFTWARE_, "out of memory");
+	rs->reader = open_reader(t->files, t->nfiles, t->input_flags);
 	if (t->cacheable && t->cache_dir)
-		rs->cache = cache_open(t->cache_dir, t->name, LS_VERSION, t->options_key);
+		rs->cache = cache_open(t->cache_dir, t->name, ls_build_id(), t->options_key);
 	void **workers = calloc((size_t)t->jobs, sizeof *workers);
 	for (int i = 0; i < t->jobs; i++)
 		workers[i] = st->worker_init ? st->worker_init(t, st->ctx, i) : st->ctx;
 	if (t->jobs == 1) {
 		jv rec;
-		while (!rs->failed_hard && !ls_limit_reached(t) && rec_next(rs->reader, &rec)) {
+		while (!ls_stopped(t) && rec_next(rs->reader, &rec)) {
 			rs->in++;
 			if (!ls_in_shard(t, rec)) {
 				rs->other_shard++;
@@ -806,9 +1078,7 @@ int ls_run(ls_tool *t, const ls_stage *st)
 				continue;
 			}
 			ls_take(t, cached_map(st, workers[0], t, rs->cache, rec));
-			size_t d, tot;
-			rec_reader_bytes(rs->reader, &d, &tot);
-			progress_update(rs->bar, rs->in, d, tot);
+			show_progress(rs, rs->in);
 		}
 	} else
 		run_parallel(t, st, workers);

@@ -48,7 +48,26 @@
 enum { EX_OK_ = 0, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66,
        EX_UNAVAILABLE_ = 69, EX_SOFTWARE_ = 70, EX_IOERR_ = 74 };
 
-typedef enum { LS_FLAG, LS_INT, LS_DOUBLE, LS_STR, LS_LIST /* repeatable: appends to a ls_strlist */ } ls_opt_type;
+/* Option types. The parser checks what it can, so every tool refuses a bad
+ * value with the same message naming the flag (exit 64):
+ *	LS_INT		int*, a whole number
+ *	LS_COUNT	int*, a whole number >= 0
+ *	LS_LONG		long*, a whole number
+ *	LS_DOUBLE	double*, a finite number (NaN and infinities are refused)
+ *	LS_STR		const char**
+ *	LS_ENUM		const char**, one of the values the arg names, as in
+ *			"record|instruction|chat" (so --help shows them too);
+ *			the error lists them
+ *	LS_LIST		ls_strlist*, repeatable
+ *	LS_ENUMLIST	ls_strlist*, repeatable, each comma-separated member
+ *			one of the values the arg names ("passed|failed|...")
+ *	LS_OUT		const char**, a file the tool writes: checked writable
+ *			before any work, and refused when it is an input, standard
+ *			output, or another output
+ *	LS_IN		const char**, a file the tool reads besides its operands
+ *			(an output may not be it) */
+typedef enum { LS_FLAG, LS_INT, LS_DOUBLE, LS_STR, LS_LIST, LS_COUNT, LS_LONG, LS_ENUM,
+	       LS_OUT, LS_IN, LS_ENUMLIST } ls_opt_type;
 
 typedef struct {
 	const char *name;	/* long name without "--" */
@@ -105,10 +124,39 @@ typedef struct {
  * operands in t->files. Exits 0 on --help/--version, 64 on usage errors. */
 void ls_parse(ls_tool *t, int argc, char **argv);
 void ls_usage(const ls_tool *t, FILE *f);	/* the generated --help text */
+/* A bad option value the table cannot check (a range, two flags together):
+ * "ls-x: MESSAGE", the usage line, exit 64 — as the parser's own errors.
+ * Name the flag and quote the value: ls_usage_error(t, "--near: must be
+ * above 0: '%g'", o.near). */
+void ls_usage_error(const ls_tool *t, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 /* The record loop: read t->files (or stdin), shard, map (-j), apply the error
  * policy, write stdout, print the summary. Returns the exit status. */
 int ls_run(ls_tool *t, const ls_stage *stage);
+
+/* Pull-style reading, for tools that write their own loop (ls-split,
+ * ls-abtest), after ls_begin: the next record of the operands (or stdin)
+ * that is in --shard, counted as in; 0 at the end of the input, after
+ * --limit, --on-error=fail, a write error or SIGINT/SIGTERM. where (may be
+ * NULL) gets the record's FILE:LINE. Malformed lines and unreadable files
+ * count in the summary and the exit status, as with ls_run. */
+typedef struct { const char *file; long line; } ls_pos;
+int ls_next(ls_tool *t, jv *rec, ls_pos *where);
+/* A second input stream (ls-abtest reads two): files read in order as
+ * the operands are; counted and closed by ls_end like them. */
+rec_reader *ls_open_input(ls_tool *t, char *const *files, int nfiles);
+int ls_next_from(ls_tool *t, rec_reader *r, jv *rec, ls_pos *where);
+/* Should a tool's own loop stop (--on-error=fail fired, --limit reached,
+ * a write error, SIGINT or SIGTERM)? */
+int ls_stopped(const ls_tool *t);
+/* The flag SIGINT/SIGTERM set (the signal number), for helpers that wait on
+ * child processes; 0 until then. */
+const volatile sig_atomic_t *ls_stop_flag(void);
+
+/* The build id: version, git commit (+dirty) and a hash of the installed
+ * data files (harness, templates, licences). Part of every cache key;
+ * --version prints it. */
+const char *ls_build_id(void);
 
 /* Results a map function returns (see above). Both consume rec. */
 jv ls_fail(jv rec, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

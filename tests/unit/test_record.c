@@ -146,6 +146,75 @@ int main(void)
 		T_OK(same, "rec_put_string writes what jq writes for 3000 mixed strings");
 	}
 
+
+	/* Number literals a double cannot hold pass through as they were. */
+	{
+		static const char *const keep[] = {
+			"{\"a\":9007199254740993}", "{\"a\":1E400}", "{\"a\":-1E400}", "{\"a\":1e-400}",
+			"{\"a\":0.10000000000000000001}", "{\"a\":[1,{\"b\":12345678901234567890}]}",
+			"{\"a\":-9007199254740993,\"s\":\"9007199254740993 \\\" 1E400\"}", "9007199254740993",
+			"{\"x\":1,\"x\":9007199254740993}",
+		};
+		for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
+			char *got = rec_dump(rec_parse(keep[i], strlen(keep[i])), NULL);
+			T_EQ_STR(got, i == 8 ? "{\"x\":9007199254740993}" : keep[i], "rec_parse + rec_dump keep a literal a double cannot hold");
+			free(got);
+		}
+		/* what a double does hold is written as jq writes it (golden output unchanged) */
+		static const char *const norm[][2] = {
+			{ "{\"a\":1.0,\"b\":1e2,\"c\":0.1,\"d\":123456789012345,\"e\":-0,\"f\":1.5e300}",
+			  "{\"a\":1,\"b\":100,\"c\":0.1,\"d\":123456789012345,\"e\":-0,\"f\":1.5e+300}" },
+			{ "{\"a\":9007199254740993,\"a\":2}", "{\"a\":2}" },
+			{ "{\"big\":100000000000000000000,\"p\":9007199254740992}", "{\"big\":1e+20,\"p\":9007199254740992}" },
+		};
+		for (size_t i = 0; i < sizeof norm / sizeof *norm; i++) {
+			char *got = rec_dump(rec_parse(norm[i][0], strlen(norm[i][0])), NULL);
+			T_EQ_STR(got, norm[i][1], "numbers a double holds are written as jq writes them");
+			free(got);
+		}
+		/* arithmetic drops the literal: the value changed */
+		jv v = rec_parse("{\"a\":9007199254740993}", 22);
+		jv a = jv_object_get(jv_copy(v), jv_string("a"));
+		T_OK(rec_number_literal(a) && !strcmp(rec_number_literal(a), "9007199254740993"), "the literal is kept with the number");
+		jv b = jv_number(jv_number_value(a) + 1);
+		T_OK(!rec_number_literal(b), "a computed number has none");
+		jv_free(a);
+		jv_free(b);
+		char *c = rec_canonical(v, NULL);
+		T_EQ_STR(c, "{\"a\":9007199254740993}", "the canonical form (cache keys, ids) keeps it too");
+		free(c);
+		const char lit[] = "{\"n\":1,\"id\":9007199254740993}\n";
+		read_all(lit, sizeof lit - 1, 0, 0, out, &bad);
+		T_EQ_STR(out, "1", "the reader parses such a line");
+	}
+
+	/* rec_canonical: jq's sorted bytes */
+	{
+		const char *in = "{\"b\":[3,{\"z\":1,\"a\":\"\\u0001\"}],\"a\":1.5,\"\xc3\xa9\":null,\"A\":true}";
+		jv v = jv_parse(in);
+		jv want = jv_dump_string(jv_copy(v), JV_PRINT_SORTED);
+		char *got = rec_canonical(v, NULL);
+		T_EQ_STR(got, jv_string_value(want), "rec_canonical writes what jq writes with sorted keys");
+		free(got);
+		jv_free(want);
+	}
+
+	/* A byte order mark at the start of a file is not part of the record. */
+	const char bom[] = "\xef\xbb\xbf{\"n\":4}\n{\"n\":5}\n";
+	read_all(bom, sizeof bom - 1, 0, 0, out, &bad);
+	T_EQ_STR(out, "4,5", "a UTF-8 BOM is skipped");
+	T_EQ_INT(bad, 0, "and is not malformed");
+
+	/* rec_quote: bounded, no control characters */
+	{
+		char q[512], line[600];
+		T_EQ_STR(rec_quote(q, sizeof q, "a\x1b]0;t\x07\xc3\xa9\xff", 10, 200), "a\\x1b]0;t\\x07\xc3\xa9\\xff",
+			 "rec_quote escapes control characters and invalid UTF-8");
+		memset(line, 'x', sizeof line);
+		rec_quote(q, sizeof q, line, sizeof line, 200);
+		T_EQ_INT(strlen(q), 203, "rec_quote keeps at most 200 bytes, then ...");
+	}
+
 	T_OK(utf8_valid("abc\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 12), "valid UTF-8");
 	T_OK(!utf8_valid("\xc0\xaf", 2), "overlong encoding rejected");
 	T_OK(!utf8_valid("\xed\xa0\x80", 3), "surrogate rejected");
