@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/hash.h"
 #include "rec/progress.h"
 
@@ -19,8 +20,6 @@
 #ifndef LS_DATADIR
 #define LS_DATADIR "/usr/local/share/lift-sys"
 #endif
-
-const char *ls_progname = "ls";
 
 struct ls_run_state {
 	FILE *rejects;
@@ -32,39 +31,6 @@ struct ls_run_state {
 	int io_error;
 	double t0;
 };
-
-/* ---- diagnostics -------------------------------------------------------- */
-
-static void vwarn(const char *fmt, va_list ap)
-{
-	fprintf(stderr, "%s: ", ls_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void ls_warn(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vwarn(fmt, ap);
-	va_end(ap);
-}
-
-void ls_die(int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vwarn(fmt, ap);
-	va_end(ap);
-	exit(status);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -406,9 +372,9 @@ void ls_begin(ls_tool *t)
 {
 	struct ls_run_state *rs = calloc(1, sizeof *rs);
 	if (!rs)
-		ls_die(EX_SOFTWARE_, "out of memory");
+		ls_oom();
 	t->rs = rs;
-	rs->t0 = now();
+	rs->t0 = ls_now();
 	if (t->rejects_path)
 		rs->rejects = ls_open_out(t, t->rejects_path);
 	rs->bar = progress_start(t->name, t->progress);
@@ -516,7 +482,7 @@ int ls_end(ls_tool *t)
 			cache_stats(rs->cache, &h, &m);
 			fprintf(stderr, ", cache %ld hits %ld misses", h, m);
 		}
-		fprintf(stderr, " (%.1fs)\n", now() - rs->t0);
+		fprintf(stderr, " (%.1fs)\n", ls_now() - rs->t0);
 	}
 	int status = rs->io_error ? EX_IOERR_ : (rs->failed_hard || malformed) ? EX_DATAERR_ :
 		     unreadable ? EX_NOINPUT_ : 0;
@@ -790,7 +756,7 @@ int ls_run(ls_tool *t, const ls_stage *st)
 	struct ls_run_state *rs = t->rs;
 	rs->reader = rec_reader_open(t->files, t->nfiles, t->input_flags);
 	if (!rs->reader)
-		ls_die(EX_SOFTWARE_, "out of memory");
+		ls_oom();
 	if (t->cacheable && t->cache_dir)
 		rs->cache = cache_open(t->cache_dir, t->name, LS_VERSION, t->options_key);
 	void **workers = calloc((size_t)t->jobs, sizeof *workers);
