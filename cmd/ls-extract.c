@@ -6,6 +6,7 @@
 
 static ex_opts o = { .near = 0.85 };
 static extractor *ex;
+static int skip_test_code;	/* the default now; accepted for older scripts */
 
 static const ls_opt opts[] = {
 	{ "min-lines", 0, "N", LS_COUNT, &o.min_lines, "drop functions shorter than N lines" },
@@ -15,7 +16,8 @@ static const ls_opt opts[] = {
 	{ "require-doctest", 0, NULL, LS_FLAG, &o.require_doctest, "keep only functions whose docstring has doctests" },
 	{ "skip-private", 0, NULL, LS_FLAG, &o.skip_private, "drop _private functions (not __dunder__)" },
 	{ "skip-dunder", 0, NULL, LS_FLAG, &o.skip_dunder, "drop __dunder__ methods" },
-	{ "skip-test-code", 0, NULL, LS_FLAG, &o.skip_test_code, "drop functions defined in test files" },
+	{ "include-test-code", 0, NULL, LS_FLAG, &o.include_test_code, "also emit functions defined in test files" },
+	{ "skip-test-code", 0, NULL, LS_FLAG, &skip_test_code, "drop functions defined in test files (the default)" },
 	{ "include-nested", 0, NULL, LS_FLAG, &o.include_nested, "also emit functions defined inside functions" },
 	{ "max-file-bytes", 0, "N", LS_COUNT, &o.max_file_bytes, "skip (and count) files larger than N bytes" },
 	{ "no-dedup", 0, NULL, LS_FLAG, &o.no_dedup, "keep exact and near duplicates" },

@@ -69,22 +69,14 @@ static jv map(void *w, jv in, ls_tool *t)
 		snprintf(url, sizeof url, "file://%s", local);
 	else
 		snprintf(url, sizeof url, "%s", src);
-	const char *name = rec_str(rec, "name");
-	char base[4200];
-	if (!name) {
-		const char *s = strrchr(url, '/');
-		snprintf(base, sizeof base, "%s", s ? s + 1 : url);
-		size_t l = strlen(base);
-		if (l > 4 && !strcmp(base + l - 4, ".git"))
-			base[l - 4] = 0;
-		name = base;
-	}
+	char *name = rec_str(rec, "name") ? xstrdup(rec_str(rec, "name")) : repo_name(src, local);
 	char id[64];
 	const char *parts[] = { url, ri.commit };
 	hash_id(id, sizeof id, "repo", 2, parts);
 	static const char *const fetch_names[] = { "local", "cloned", "updated" };
 	rec = jv_object_set(rec, jv_string("id"), jv_string(id));
 	rec = jv_object_set(rec, jv_string("name"), jv_string(name));
+	free(name);
 	rec = jv_object_set(rec, jv_string("url"), jv_string(url));
 	rec = jv_object_set(rec, jv_string("path"), jv_string(local));
 	rec = jv_object_set(rec, jv_string("commit"), jv_string(ri.commit));

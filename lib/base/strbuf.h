@@ -1,9 +1,10 @@
 /* strbuf.h — a growing, always NUL-terminated string: the one string
- * builder the text-producing modules share. Allocation failure aborts. */
+ * builder the text-producing modules share. Out of memory: ls_oom (diag.h). */
 #ifndef LS_STRBUF_H
 #define LS_STRBUF_H
 #include <stdlib.h>
 #include <string.h>
+#include "base/diag.h"
 
 typedef struct { char *b; size_t n, cap; } sb;
 
@@ -11,9 +12,7 @@ static inline void sb_put(sb *o, const char *s, size_t n)
 {
 	if (o->n + n + 1 > o->cap) {
 		o->cap = (o->n + n + 1) * 2 + 64;
-		o->b = realloc(o->b, o->cap);
-		if (!o->b)
-			abort();
+		o->b = xrealloc(o->b, o->cap);
 	}
 	memcpy(o->b + o->n, s, n);
 	o->n += n;
@@ -26,9 +25,7 @@ static inline char *sb_reserve(sb *o, size_t n)
 {
 	if (o->n + n + 1 > o->cap) {
 		o->cap = (o->n + n + 1) * 2 + 64;
-		o->b = realloc(o->b, o->cap);
-		if (!o->b)
-			abort();
+		o->b = xrealloc(o->b, o->cap);
 	}
 	return o->b + o->n;
 }

@@ -1,6 +1,7 @@
 /* strset.c — see strset.h. */
 #include <stdlib.h>
 #include <string.h>
+#include "base/diag.h"
 #include "base/strset.h"
 
 uint64_t strset_hash(const char *s, size_t n)
@@ -27,10 +28,8 @@ int strset_add(strset *x, const char *s, size_t n)
 	if ((x->n + 1) * 2 > x->cap) {
 		strset y = { 0 };
 		y.cap = x->cap ? x->cap * 2 : 16;
-		y.k = calloc(y.cap, sizeof *y.k);
-		y.l = calloc(y.cap, sizeof *y.l);
-		if (!y.k || !y.l)
-			abort();
+		y.k = xcalloc(y.cap, sizeof *y.k);
+		y.l = xcalloc(y.cap, sizeof *y.l);
 		for (size_t i = 0; i < x->cap; i++)
 			if (x->k[i])
 				strset_add(&y, x->k[i], x->l[i]);

@@ -7,6 +7,7 @@
 #include <jv.h>
 #include "base/hash.h"
 #include "dataset/split.h"
+#include "base/diag.h"
 
 const char *const split_names[SPLIT_N] = { "train", "val", "test" };
 
@@ -47,7 +48,7 @@ uint64_t split_hash(unsigned long seed, const char *key)
 	size_t ns = strlen(s) + 1, nk = strlen(key);	/* the NUL separates seed and key */
 	char stackbuf[512], *buf = ns + nk <= sizeof stackbuf ? stackbuf : malloc(ns + nk);
 	if (!buf)
-		abort();
+		ls_oom();
 	memcpy(buf, s, ns);
 	memcpy(buf + ns, key, nk);
 	uint64_t h = hash64(buf, ns + nk);
@@ -134,9 +135,7 @@ static int item_cmp(const void *a, const void *b)
 
 void split_balance_finish(split_balance *b)
 {
-	b->kept = calloc(b->n ? b->n : 1, 1);
-	if (!b->kept)
-		abort();
+	b->kept = xcalloc(b->n ? b->n : 1, 1);
 	qsort(b->items, b->n, sizeof *b->items, item_cmp);
 	long run = 0;
 	for (size_t i = 0; i < b->n; i++) {

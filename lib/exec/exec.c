@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include "exec/exec.h"
 #include "rec/record.h"
+#include "base/fs.h"
 
 int exec_is_test_id(const char *s)
 {
@@ -50,20 +51,6 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 	(void)st; (void)flag; (void)ftw;
 	remove(p);
 	return 0;
-}
-
-static int mkdirs(const char *path, mode_t mode)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 const char *exec_default_cache_dir(char *buf, size_t n)
@@ -128,7 +115,7 @@ int exec_checkout(const char *cache_dir, const char *repo, const char *commit,
 	}
 	snprintf(tmp, sizeof tmp, "%s/checkouts/.tmp-%s-%d", cache_dir, commit, (int)getpid());
 	mode_t old = umask(022);	/* the sandbox's uid reads these */
-	if (mkdirs(tmp, 0755) < 0) {
+	if (fs_mkdirs(tmp, 0755) < 0) {
 		umask(old);
 		snprintf(err, errsz, "cannot make '%s': %s", tmp, strerror(errno));
 		goto out;

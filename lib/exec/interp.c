@@ -20,6 +20,7 @@
 #include "exec/hugemem.h"
 #include "exec/interp.h"
 #include "rec/record.h"
+#include "base/clock.h"
 
 struct pyrun {
 	pid_t pid;
@@ -308,13 +309,6 @@ typedef struct {
 
 typedef struct { const char *request; size_t len; sbx *s; } host_arg;
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* recv_msg from a process we do not trust to answer: NULL after deadline. */
 static char *recv_msg_by(int fd, size_t *n, double deadline)
 {
@@ -322,7 +316,7 @@ static char *recv_msg_by(int fd, size_t *n, double deadline)
 	size_t want = 4, got = 0;
 	int body = 0;
 	for (;;) {
-		int left = (int)((deadline - now_s()) * 1000);
+		int left = (int)((deadline - ls_now()) * 1000);
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (left <= 0)
 			break;
@@ -427,7 +421,7 @@ static int host_begin(sbx *s, host_t *h, const char *key, const char *req, size_
 	*h = (host_t){ pid, to[1], from[0], strdup(key) };
 	/* The import runs under the same wall limit as a child. */
 	size_t len;
-	char *hello = recv_msg_by(h->from, &len, now_s() + child_wall_s);
+	char *hello = recv_msg_by(h->from, &len, ls_now() + child_wall_s);
 	jv v = hello ? jv_parse_sized(hello, (int)len) : jv_invalid();
 	free(hello);
 	int ok = jv_get_kind(v) == JV_KIND_OBJECT && jv_get_kind(jv_object_get(jv_copy(v), jv_string("ready"))) == JV_KIND_TRUE;
@@ -484,7 +478,7 @@ static jv via_host(sbx *s, host_t *h, const char *key, const char *req, size_t n
 		return jv_invalid();
 	}
 	size_t len;
-	char *a = send_msg(h->to, req, n) == 0 ? recv_msg_by(h->from, &len, now_s() + child_wall_s * 11 + 10) : NULL;
+	char *a = send_msg(h->to, req, n) == 0 ? recv_msg_by(h->from, &len, ls_now() + child_wall_s * 11 + 10) : NULL;
 	jv v = a ? jv_parse_sized(a, (int)len) : jv_invalid();
 	free(a);
 	if (jv_get_kind(v) != JV_KIND_OBJECT || rec_str(v, "error")) {

@@ -29,6 +29,7 @@
 #include <sys/xattr.h>
 #include "exec/sandbox.h"
 #include "base/strbuf.h"
+#include "base/clock.h"
 
 /* Outer uids of a zygote (U0, ns root) and of its children (U1): unprivileged,
  * never used by real accounts, distinct per worker. */
@@ -675,13 +676,6 @@ static void child_enter(const sbx *s, int outw, int resw)
 
 /* ---- supervision -------------------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Read what is there; 1 at EOF. Keeps at most cap bytes in *buf; *over is set
  * when more came. */
 static int drain(int fd, char **buf, size_t *len, size_t cap, int *over)
@@ -800,7 +794,7 @@ int sbx_run(sbx *s, const char *const *roots, int (*fn)(void *), void *arg,
 		return -1;
 	}
 	ll_prepare(s, roots);
-	double t0 = now();
+	double t0 = ls_now();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errsz, "fork: %s", strerror(errno));
@@ -822,7 +816,7 @@ int sbx_run(sbx *s, const char *const *roots, int (*fn)(void *), void *arg,
 	clockid_t cpu_clock;
 	int have_clock = clock_getcpuclockid(pid, &cpu_clock) == 0;
 	while (!dead) {
-		int left = (int)((deadline - now()) * 1000);
+		int left = (int)((deadline - ls_now()) * 1000);
 		if (left <= 0) {
 			/* The wall limit is for children that do not compute (sleep,
 			 * block). One that used at least 5% of the period's CPU is
@@ -872,7 +866,7 @@ int sbx_run(sbx *s, const char *const *roots, int (*fn)(void *), void *arg,
 	while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR)
 		;
 	kill(-pid, SIGKILL);	/* anything left in its group (there should be none) */
-	o->wall_ms = (long)((now() - t0) * 1000);
+	o->wall_ms = (long)((ls_now() - t0) * 1000);
 	drain(out[0], &o->out, &o->outlen, s->lim.output, &over);
 	drain(res[0], &o->result, &o->resultlen, s->lim.result, &rover);
 	o->out_truncated = over;

@@ -11,16 +11,7 @@
 #include "py/pyparse.h"
 #include "rec/record.h"
 #include "gen/template.h"
-
-/* ---- a small deterministic PRNG (splitmix64) ----------------------------- */
-
-static uint64_t mix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
+#include "base/rng.h"
 
 static uint64_t gcd(uint64_t a, uint64_t b)
 {
@@ -715,9 +706,9 @@ jv gen_plan(jv templates, unsigned long seed, int want, const char *only)
 				x->tmpl = i;
 				x->n = (uint64_t)jv_number_value(jv_object_get(jv_copy(t), jv_string("combos")));
 				do
-					x->a = x->n > 1 ? 1 + mix(&s) % (x->n - 1) : 1;
+					x->a = x->n > 1 ? 1 + splitmix64(&s) % (x->n - 1) : 1;
 				while (gcd(x->a, x->n) != 1);
-				x->b = mix(&s) % x->n;
+				x->b = splitmix64(&s) % x->n;
 			}
 			jv_free(c);
 			jv_free(tn);

@@ -7,7 +7,7 @@
  * lambdas are not entered: their bodies run only when called.
  */
 #include "lift/lift_int.h"
-#include "rec/tool.h"
+#include "base/diag.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -2,6 +2,7 @@
  * parameters, return annotation, docstring, body (see lift.h). */
 #include "lift/lift_int.h"
 #include "base/grow.h"
+#include "base/diag.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -440,9 +441,7 @@ static void put_collapsed(char **b, size_t *len, size_t *cap, const char *s, siz
 {
 	if (*len + n + 2 > *cap) {
 		*cap = (*len + n + 2) * 2;
-		*b = realloc(*b, *cap);
-		if (!*b)
-			abort();
+		*b = xrealloc(*b, *cap);
 	}
 	int sp = 0, first = 1;
 	for (size_t i = 0; i < n; i++) {
@@ -468,9 +467,7 @@ static void put_raw(char **b, size_t *len, size_t *cap, const char *s)
 	size_t n = strlen(s);
 	if (*len + n + 2 > *cap) {
 		*cap = (*len + n + 2) * 2;
-		*b = realloc(*b, *cap);
-		if (!*b)
-			abort();
+		*b = xrealloc(*b, *cap);
 	}
 	memcpy(*b + *len, s, n + 1);
 	*len += n;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/hash.h"
+#include "base/diag.h"
 
 #define MAX_EXAMPLES 6
 #define MAX_EXAMPLE_TEXT 400
@@ -24,7 +25,7 @@ static void printf_(sb *o, const char *fmt, ...)
 	int n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		abort();
+		ls_oom();
 	sb_put(o, s, (size_t)n);
 	free(s);
 }

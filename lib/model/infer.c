@@ -15,6 +15,7 @@
 #include "nn/lora.h"
 #include "nn/model.h"
 #include "nn/sample.h"
+#include "base/clock.h"
 
 #define MAX_STOP_IDS (NN_MAX_EOS + 4)
 
@@ -160,13 +161,6 @@ void infer_worker_free(void *vw)
 	free(w);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static jv set_common(infer *in, jv rec, long tin, long tout, const char *finish, double t0)
 {
 	rec = jv_object_set(rec, jv_string("model"), in->model_name ? jv_string(in->model_name) : jv_null());
@@ -174,7 +168,7 @@ static jv set_common(infer *in, jv rec, long tin, long tout, const char *finish,
 	rec = jv_object_set(rec, jv_string("tokens_in"), tin >= 0 ? jv_number(tin) : jv_null());
 	rec = jv_object_set(rec, jv_string("tokens_out"), tout >= 0 ? jv_number(tout) : jv_null());
 	rec = jv_object_set(rec, jv_string("finish_reason"), finish ? jv_string(finish) : jv_null());
-	return jv_object_set(rec, jv_string("latency_ms"), jv_number(round(now_ms() - t0)));
+	return jv_object_set(rec, jv_string("latency_ms"), jv_number(round(ls_now() * 1e3 - t0)));
 }
 
 static jv do_tokenize(infer *in, jv rec)
@@ -223,7 +217,7 @@ static jv do_tokenize(infer *in, jv rec)
 
 static jv do_endpoint(infer *in, worker *w, jv rec)
 {
-	double t0 = now_ms();
+	double t0 = ls_now() * 1e3;
 	chat_msg *m;
 	char err[1024];
 	int n = chat_messages(rec, in->o.input_field, in->o.system, &m, err, sizeof err);
@@ -243,7 +237,7 @@ static jv do_endpoint(infer *in, worker *w, jv rec)
 
 static jv do_generate(infer *in, worker *w, jv rec)
 {
-	double t0 = now_ms();
+	double t0 = ls_now() * 1e3;
 	chat_msg *m;
 	char err[1024];
 	int n = chat_messages(rec, in->o.input_field, in->o.system, &m, err, sizeof err);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <jv.h>
+#include "base/utf8.h"
 #include "model/safetensors.h"
 
 static const struct { const char *name; size_t size; } dtypes[ST_NDTYPES] = {
@@ -40,32 +41,6 @@ static void seterr(char *err, size_t errsz, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errsz, fmt, ap);
 	va_end(ap);
-}
-
-/* Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i];
-		size_t k;
-		unsigned cp, min;
-		if (c < 0x80) { i++; continue; }
-		if ((c & 0xe0) == 0xc0) k = 1, cp = c & 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0) k = 2, cp = c & 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0) k = 3, cp = c & 0x07, min = 0x10000;
-		else return 0;
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
 }
 
 /* A JSON number that is a non-negative integer we can hold exactly. */
@@ -246,7 +221,7 @@ st_file *st_parse(const void *vbuf, size_t len, char *err, size_t errsz)
 		seterr(err, errsz, "header does not start with '{'");
 		return NULL;
 	}
-	if (!utf8_ok(p + 8, n) || memchr(p + 8, 0, n)) {
+	if (!utf8_valid((const char *)p + 8, n) || memchr(p + 8, 0, n)) {
 		seterr(err, errsz, "header is not valid UTF-8 text");
 		return NULL;
 	}

@@ -11,6 +11,8 @@
  * under mutexes, so a shared tokenizer can encode from many threads. */
 #include "model/tokenizer.h"
 #include "model/tokenizer_int.h"
+#include "base/utf8.h"
+#include "base/diag.h"
 
 #include <pcre2.h>
 #include <pthread.h>
@@ -21,16 +23,6 @@
 #include <xxhash.h>
 
 /* ---- small growable buffers ------------------------------------------------------ */
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q) {
-		fprintf(stderr, "tokenizer: out of memory\n");
-		abort();
-	}
-	return q;
-}
 
 struct ids { int32_t *v; size_t n, cap; };
 
@@ -56,77 +48,6 @@ static void ids_append(struct ids *a, const int32_t *v, size_t n)
 }
 
 /* ---- UTF-8 ----------------------------------------------------------------------- */
-
-/* Length of the well-formed sequence at s (1..4), or 0 when it is ill-formed
- * (overlong, surrogate, above U+10FFFF, truncated). *cp gets the code point. */
-static int utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	int need;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF)
-		need = 1, *cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2, *cp = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3, *cp = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else
-		return 0;
-	for (int i = 1; i <= need; i++) {
-		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
-			return -i;	/* ill-formed after i bytes: the maximal subpart */
-		*cp = (*cp << 6) | (s[i] & 0x3F);
-		lo = 0x80, hi = 0xBF;
-	}
-	return need + 1;
-}
-
-static int utf8_valid(const char *text, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0;
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		uint32_t cp;
-		int k = utf8_next(s + i, len - i, &cp);
-		if (k <= 0)
-			return 0;
-		i += k;
-	}
-	return 1;
-}
-
-static size_t utf8_put(char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = cp;
-		return 1;
-	} else if (cp < 0x800) {
-		o[0] = 0xC0 | cp >> 6, o[1] = 0x80 | (cp & 0x3F);
-		return 2;
-	} else if (cp < 0x10000) {
-		o[0] = 0xE0 | cp >> 12, o[1] = 0x80 | ((cp >> 6) & 0x3F), o[2] = 0x80 | (cp & 0x3F);
-		return 3;
-	}
-	o[0] = 0xF0 | cp >> 18, o[1] = 0x80 | ((cp >> 12) & 0x3F);
-	o[2] = 0x80 | ((cp >> 6) & 0x3F), o[3] = 0x80 | (cp & 0x3F);
-	return 4;
-}
 
 /* Append bytes to out as UTF-8, each maximal ill-formed subpart replaced by one U+FFFD
  * (the WHATWG decoder's rule, which TextDecoder and Rust's from_utf8_lossy share). */
@@ -334,7 +255,7 @@ static size_t bpe_heap(const tokenizer *t, int32_t *sym, size_t n)
 	int32_t *next = malloc(n * sizeof *next), *prev = malloc(n * sizeof *prev);
 	struct hnode *h = malloc(3 * n * sizeof *h);	/* n-1 pairs, then at most 2 per merge */
 	if (!next || !prev || !h)
-		abort();
+		ls_oom();
 	size_t nh = 0;
 	for (size_t i = 0; i < n; i++) {
 		next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
@@ -446,7 +367,7 @@ static void bpe_piece(const tokenizer *t, const char *w, size_t n, struct ids *o
 	}
 	int32_t stack[256], *sym = n <= 256 ? stack : malloc(n * sizeof *sym);
 	if (!sym)
-		abort();
+		ls_oom();
 	for (size_t i = 0; i < n; i++)
 		sym[i] = t->byte_id[(unsigned char)w[i]];
 	size_t k = n < (size_t)tok_heap_min ? bpe_scan(t, sym, n) : bpe_heap(t, sym, n);
@@ -554,9 +475,7 @@ static void pretok(struct enc *e, int k, const char *s, size_t n)
 	const struct tok_stage *st = &t->stages[k];
 	char *tmp = NULL;
 	if (st->prefix_space && s[0] != ' ') {
-		tmp = malloc(n + 1);
-		if (!tmp)
-			abort();
+		tmp = xmalloc(n + 1);
 		tmp[0] = ' ';
 		memcpy(tmp + 1, s, n);
 		s = tmp, n++;

@@ -8,6 +8,7 @@
 #include "model/tokenizer.h"
 #include "model/tokenizer_int.h"
 #include "base/strbuf.h"
+#include "base/utf8.h"
 
 #include <errno.h>
 #include <jv.h>
@@ -64,19 +65,6 @@ static int hex4(const char *p, unsigned *v)
 	return 0;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80)
-		return o[0] = cp, 1;
-	if (cp < 0x800)
-		return o[0] = 0xC0 | cp >> 6, o[1] = 0x80 | (cp & 0x3F), 2;
-	if (cp < 0x10000)
-		return o[0] = 0xE0 | cp >> 12, o[1] = 0x80 | ((cp >> 6) & 0x3F),
-		       o[2] = 0x80 | (cp & 0x3F), 3;
-	return o[0] = 0xF0 | cp >> 18, o[1] = 0x80 | ((cp >> 12) & 0x3F),
-	       o[2] = 0x80 | ((cp >> 6) & 0x3F), o[3] = 0x80 | (cp & 0x3F), 4;
-}
-
 /* A string, decoded and appended to b. */
 static int js_str(struct js *s, struct tok_buf *b)
 {
@@ -115,7 +103,7 @@ static int js_str(struct js *s, struct tok_buf *b)
 			} else if (cp >= 0xD800 && cp < 0xE000)
 				cp = 0xFFFD;	/* a lone surrogate cannot be UTF-8 */
 			char u[4];
-			buf_add(b, u, put_utf8(u, cp));
+			buf_add(b, u, utf8_put(u, cp));
 			s->p = q;
 			continue;
 		}
@@ -762,7 +750,7 @@ static int build_bytes(struct load *L, tokenizer *t)
 	for (unsigned b = 0; b < 256; b++) {
 		unsigned cp = byte_cp(b);
 		cp_byte[cp] = b;
-		size_t k = put_utf8(t->byte_sym[b], cp);
+		size_t k = utf8_put(t->byte_sym[b], cp);
 		t->byte_sym[b][k] = 0;
 		t->byte_id[b] = tok_vocab_find(t, t->byte_sym[b], k);
 		if (t->byte_id[b] < 0)

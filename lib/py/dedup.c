@@ -1,6 +1,7 @@
 /* dedup.c — see dedup.h. */
 #include "py/dedup.h"
 #include "base/grow.h"
+#include "base/diag.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,9 +80,7 @@ static void norm_tok(const char *s, size_t n, void *arg)
 {
 	char **b = arg;
 	size_t cur = *b ? strlen(*b) : 0;
-	*b = realloc(*b, cur + n + 2);
-	if (!*b)
-		abort();
+	*b = xrealloc(*b, cur + n + 2);
 	if (cur)
 		(*b)[cur++] = ' ';
 	memcpy(*b + cur, s, n);
@@ -193,9 +192,7 @@ struct dd_index {
 
 dd_index *dd_new(double threshold)
 {
-	dd_index *d = calloc(1, sizeof *d);
-	if (!d)
-		abort();
+	dd_index *d = xcalloc(1, sizeof *d);
 	d->threshold = threshold;
 	return d;
 }
@@ -223,9 +220,7 @@ static void ex_add(dd_index *d, const uint64_t e[2])
 		size_t oc = d->ex_cap;
 		uint64_t (*old)[2] = d->ex;
 		d->ex_cap = oc ? oc * 2 : 1024;
-		d->ex = calloc(d->ex_cap, sizeof *d->ex);
-		if (!d->ex)
-			abort();
+		d->ex = xcalloc(d->ex_cap, sizeof *d->ex);
 		for (size_t i = 0; i < oc; i++)
 			if (old[i][0] || old[i][1]) {
 				ex_has(d, old[i], &slot);
@@ -251,9 +246,7 @@ static void band_add(dd_index *d, uint64_t key, uint32_t ent)
 		size_t oc = d->band_cap;
 		bslot *old = d->band;
 		d->band_cap = oc ? oc * 2 : 4096;
-		d->band = calloc(d->band_cap, sizeof *d->band);
-		if (!d->band)
-			abort();
+		d->band = xcalloc(d->band_cap, sizeof *d->band);
 		d->band_n = 0;
 		for (size_t i = 0; i < oc; i++)
 			if (old[i].key)

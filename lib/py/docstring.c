@@ -6,6 +6,7 @@
  */
 #include "py/docstring.h"
 #include "base/strbuf.h"
+#include "base/diag.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -24,9 +25,7 @@ static char *sb_take(sb *o)
 
 static char *dupn(const char *s, size_t n)
 {
-	char *r = malloc(n + 1);
-	if (!r)
-		abort();
+	char *r = xmalloc(n + 1);
 	memcpy(r, s, n);
 	r[n] = 0;
 	return r;
@@ -152,9 +151,7 @@ static void append_desc(ds_entry *e, const char *s, size_t n)
 
 static ds_entry *add_entry(ds_entry **v, int *n)
 {
-	*v = realloc(*v, sizeof **v * (size_t)(*n + 1));
-	if (!*v)
-		abort();
+	*v = xrealloc(*v, sizeof **v * (size_t)(*n + 1));
 	ds_entry *e = &(*v)[(*n)++];
 	memset(e, 0, sizeof *e);
 	return e;

@@ -14,6 +14,8 @@
 #include "rec/record.h"
 #include "py/testlink.h"
 #include "py/tsalloc.h"
+#include "base/diag.h"
+#include "repo/repo.h"
 
 typedef struct {
 	gw_file file;
@@ -138,9 +140,7 @@ static void add_off(task *t, size_t *cap)
 {
 	if ((size_t)t->nrec + 2 > *cap) {
 		*cap = *cap * 2 + 16;
-		t->off = realloc(t->off, *cap * sizeof *t->off);
-		if (!t->off)
-			abort();
+		t->off = xrealloc(t->off, *cap * sizeof *t->off);
 	}
 }
 
@@ -157,8 +157,8 @@ static const char *filter_reason(const ex_opts *o, const pyf_info *in, int is_te
 		return "private (--skip-private)";
 	if (o->skip_dunder && dunder_name(in->name))
 		return "dunder method (--skip-dunder)";
-	if (o->skip_test_code && is_test)
-		return "in a test file (--skip-test-code)";
+	if (!o->include_test_code && is_test)
+		return "in a test file (--include-test-code keeps it)";
 	if (o->require_docstring && !in->has_docstring)
 		return "no docstring (--require-docstring)";
 	return NULL;
@@ -205,7 +205,7 @@ static void process(extractor *x, task *t)
 		return;
 	}
 	t->file_error = pyf_root_has_error(f);
-	t->is_test = tl_is_test_path(t->file.path);
+	t->is_test = repo_is_test_path(t->file.path);
 	names_by_def nd = { 0 };
 	char *module = pyf_module_name(t->file.path);
 	int n = pyf_count(f);
@@ -218,7 +218,7 @@ static void process(extractor *x, task *t)
 		t->sigs = malloc((size_t)(n ? n : 1) * sizeof *t->sigs);
 	t->modq = calloc((size_t)(n ? n : 1) * 2, sizeof *t->modq);
 	if ((x->sign && !t->sigs) || !t->modq)
-		abort();
+		ls_oom();
 	sb file = { 0 }, code = { 0 };	/* ,"path":...,"module":...,"blob":... of every record */
 	for (int i = 0; i < n; i++) {
 		const pyf_info *in = pyf_get(f, i);
@@ -303,7 +303,7 @@ static void link_tests(extractor *x, task *t)
 	t->ntests = calloc((size_t)(nr ? nr : 1), sizeof *t->ntests);
 	t->toff = malloc((size_t)(nr + 1) * sizeof *t->toff);
 	if (!t->ntests || !t->toff)
-		abort();
+		ls_oom();
 	sb *o = &t->tests;
 	for (int j = 0; j < nr; j++) {
 		t->toff[j] = o->n;
@@ -377,9 +377,7 @@ static void *worker(void *arg)
  * while the caller parses a big file must find work. */
 static void queue_file(extractor *x, const gw_file *f)
 {
-	task *t = calloc(1, sizeof *t);
-	if (!t)
-		abort();
+	task *t = xcalloc(1, sizeof *t);
 	t->file = *f;
 	pthread_mutex_lock(&x->mu);
 	LS_GROW(x->tasks, x->ntasks, x->cap, 64);
@@ -464,9 +462,7 @@ static int load_exclude(extractor *x, const char *path, char *err, size_t errsz)
 
 extractor *ex_new(const ex_opts *o, char *err, size_t errsz)
 {
-	extractor *x = calloc(1, sizeof *x);
-	if (!x)
-		abort();
+	extractor *x = xcalloc(1, sizeof *x);
 	x->o = *o;
 	tsa_install();
 	x->parser = py_parser_new(err, errsz);	/* is the grammar's ABI accepted? */
@@ -499,26 +495,13 @@ extractor *ex_new(const ex_opts *o, char *err, size_t errsz)
 
 const ex_stats *ex_stats_of(const extractor *x) { return &x->st; }
 
-static const char *base_name(const char *p)
-{
-	size_t n = strlen(p);
-	while (n > 1 && p[n - 1] == '/')
-		n--;
-	static __thread char b[256];
-	size_t s = n;
-	while (s > 0 && p[s - 1] != '/')
-		s--;
-	snprintf(b, sizeof b, "%.*s", (int)(n - s), p + s);
-	return b;
-}
-
 int ex_repo(extractor *x, jv rec, ex_emit_fn emit, void *ctx, char *err, size_t errsz)
 {
 	const ex_opts *o = &x->o;
 	char *path, *name, *url = NULL, *commit = NULL, *license = NULL;
 	if (jv_get_kind(rec) == JV_KIND_STRING) {
 		path = strdup(jv_string_value(rec));
-		name = strdup(base_name(path));
+		name = repo_name(path, path);
 	} else {
 		const char *p, *nm, *u, *c, *l;
 		if (rec_get_str(rec, "path", &p, err, errsz) < 0 || rec_get_str(rec, "name", &nm, err, errsz) < 0 ||
@@ -533,7 +516,7 @@ int ex_repo(extractor *x, jv rec, ex_emit_fn emit, void *ctx, char *err, size_t 
 			return -1;
 		}
 		path = strdup(p);
-		name = strdup(nm ? nm : base_name(p));
+		name = nm ? strdup(nm) : repo_name(u ? u : p, p);
 		url = u ? strdup(u) : NULL;
 		commit = c ? strdup(c) : NULL;
 		license = l ? strdup(l) : NULL;

@@ -15,7 +15,7 @@
 typedef struct {
 	int min_lines, max_lines;	/* 0: no bound */
 	int require_docstring, require_tests, require_doctest;
-	int skip_private, skip_dunder, skip_test_code, include_nested;
+	int skip_private, skip_dunder, include_test_code, include_nested;
 	int no_dedup;
 	double near;			/* Jaccard threshold; > 1 turns near dedup off */
 	int max_file_bytes;		/* 0: no limit */

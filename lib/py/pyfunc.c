@@ -12,6 +12,7 @@
 #include "rec/record.h"
 #include "py/testlink.h"
 #include "py/tsalloc.h"
+#include "base/diag.h"
 
 const char *const pyf_kind_name[] = { "function", "method", "staticmethod", "classmethod", "property", "async" };
 
@@ -617,9 +618,7 @@ char *pyf_cleandoc(const char *s0, size_t n0)
 	size_t nlines = 1;
 	for (size_t i = 0; i < n; i++)
 		nlines += s[i] == '\n';
-	line *L = malloc(nlines * sizeof *L);
-	if (!L)
-		abort();
+	line *L = xmalloc(nlines * sizeof *L);
 	size_t li = 0;
 	for (const char *p = s;;) {
 		const char *le = memchr(p, '\n', (size_t)(s + n - p));
@@ -786,9 +785,7 @@ jv pyf_doctests(const char *doc, size_t dn, int first_line)
 	size_t nl = 1;
 	for (size_t i = 0; i < s.n; i++)
 		nl += s.b[i] == '\n';
-	span *L = malloc(nl * sizeof *L);
-	if (!L)
-		abort();
+	span *L = xmalloc(nl * sizeof *L);
 	size_t li = 0;
 	for (size_t i = 0;;) {
 		const char *le = memchr(s.b + i, '\n', s.n - i);
@@ -902,9 +899,7 @@ static void add_imp(pyf_file *f, const char *name, size_t nlen, sbuf *line, int 
 {
 	if (f->nimps == f->capimps) {
 		f->capimps = f->capimps ? f->capimps * 2 : 16;
-		f->imps = realloc(f->imps, (size_t)f->capimps * sizeof *f->imps);
-		if (!f->imps)
-			abort();
+		f->imps = xrealloc(f->imps, (size_t)f->capimps * sizeof *f->imps);
 	}
 	imp *m = &f->imps[f->nimps++];
 	m->name = name;
@@ -1014,9 +1009,7 @@ char *pyf_module_name(const char *path)
 		path += 4;
 		n -= 4;
 	}
-	char *m = malloc(n + 1);
-	if (!m)
-		abort();
+	char *m = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++)
 		m[i] = path[i] == '/' ? '.' : path[i];
 	m[n] = 0;
@@ -1083,9 +1076,7 @@ static void signature(sbuf *o, pyf_file *f, TSNode def)
 			continue;
 		if (np == cap) {
 			cap *= 2;
-			param *g = malloc(cap * sizeof *g);
-			if (!g)
-				abort();
+			param *g = xmalloc(cap * sizeof *g);
 			memcpy(g, ps_, np * sizeof *g);
 			if (ps_ != buf)
 				free(ps_);
@@ -1257,9 +1248,7 @@ static int is_global(pyf_file *f, const func *fn, const char *k, size_t l)
 static void globals_of(sbuf *o, pyf_file *f, const func *fn)
 {
 	size_t n = 0;
-	char **v = malloc((f->uses.n + 1) * sizeof *v);
-	if (!v)
-		abort();
+	char **v = xmalloc((f->uses.n + 1) * sizeof *v);
 	for (size_t i = 0; i < f->uses.cap; i++) {
 		const char *k = f->uses.k[i];
 		if (k && is_global(f, fn, k, f->uses.l[i]))

@@ -9,6 +9,7 @@
 #include "py/pyfunc.h"
 #include "py/pyparse.h"
 #include "base/strset.h"
+#include "base/diag.h"
 
 static struct {
 	TSSymbol fn, cls, decorated, block, ident, attribute, import, import_from, aliased,
@@ -36,21 +37,6 @@ static void s_init(void)
 	F(f_attribute, "attribute"); F(f_definition, "definition");
 #undef Y
 #undef F
-}
-
-int tl_is_test_path(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	size_t bl = strlen(base);
-	if (!strncmp(base, "test_", 5) || (bl > 8 && !strcmp(base + bl - 8, "_test.py")))
-		return 1;
-	for (const char *p = path; (p = strstr(p, "test")); p++) {
-		int start = p == path || p[-1] == '/';
-		if (start && (!strncmp(p, "test/", 5) || !strncmp(p, "tests/", 6)))
-			return 1;
-	}
-	return 0;
 }
 
 static int is_clause(TSSymbol s)
@@ -107,7 +93,7 @@ static char *from_module(scanctx *c, TSNode m)
 	const char *rest = t + dots;
 	char *r;
 	if (asprintf(&r, "%s%s%s", base, *base && *rest ? "." : "", rest) < 0)
-		abort();
+		ls_oom();
 	free(base);
 	free(t);
 	return r;
@@ -149,7 +135,7 @@ static void add_import(scanctx *c, TSNode st)
 		char *target;
 		if (m) {
 			if (asprintf(&target, "%s%s%s", m, *m ? "." : "", name) < 0)
-				abort();
+				ls_oom();
 		} else
 			target = strdup(name);
 		c->map = jv_object_set(c->map, jv_string(alias), jv_string(target));
@@ -201,7 +187,7 @@ static void add_ref(scanctx *c, tl_test *t, const char *chain)
 		jv_array_foreach(c->stars, i, sm) {
 			char *b;
 			if (asprintf(&b, "%s.%.*s", jv_string_value(sm), (int)fl, chain) < 0)
-				abort();
+				ls_oom();
 			bases = jv_array_append(bases, jv_string(b));
 			free(b);
 			jv_free(sm);
@@ -210,7 +196,7 @@ static void add_ref(scanctx *c, tl_test *t, const char *chain)
 	jv_array_foreach(bases, i, b) {
 		char *full;
 		if (asprintf(&full, "%s%s", jv_string_value(b), dot ? dot : "") < 0)
-			abort();
+			ls_oom();
 		/* the chain and each prefix of it */
 		for (char *p = full + strlen(full);;) {
 			t->refs = jv_object_set(t->refs, jv_string_sized(full, (int)(p - full)), jv_true());
@@ -247,9 +233,7 @@ struct tl_names {
 tl_names *tl_names_new(void)
 {
 	pthread_once(&s_once, s_init);
-	tl_names *nm = calloc(1, sizeof *nm);
-	if (!nm)
-		abort();
+	tl_names *nm = xcalloc(1, sizeof *nm);
 	return nm;
 }
 
@@ -418,7 +402,7 @@ tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, cons
 		if (s == S.fn && is_test_name(n, src)) {
 			char *name = text(ts_node_child_by_field_id(n, S.f_name), src);
 			if (asprintf(&id, "%s::%s", path, name) < 0)
-				abort();
+				ls_oom();
 			add_test(f, &c, id, n);
 			free(id);
 			free(name);
@@ -433,7 +417,7 @@ tl_file *tl_scan_file_with(const char *path, TSTree *tree, const char *src, cons
 					continue;
 				char *name = text(ts_node_child_by_field_id(m, S.f_name), src);
 				if (asprintf(&id, "%s::%s::%s", path, cname, name) < 0)
-					abort();
+					ls_oom();
 				add_test(f, &c, id, m);
 				free(id);
 				free(name);
@@ -490,9 +474,7 @@ struct tl_index {
 
 tl_index *tl_new(void)
 {
-	tl_index *x = calloc(1, sizeof *x);
-	if (!x)
-		abort();
+	tl_index *x = xcalloc(1, sizeof *x);
 	return x;
 }
 
@@ -519,9 +501,7 @@ static void pm_add(pmap *m, const char *k, int test)
 		if ((m->n + 1) * 2 > m->cap) {
 			pmap y = { 0 };
 			y.cap = m->cap ? m->cap * 2 : 256;
-			y.p = calloc(y.cap, sizeof *y.p);
-			if (!y.p)
-				abort();
+			y.p = xcalloc(y.cap, sizeof *y.p);
 			for (size_t i = 0; i < m->cap; i++)
 				if (m->p[i].key) {
 					size_t s2;
@@ -602,9 +582,7 @@ jv tl_tests_for(const tl_index *x, const char *module, const char *qualname)
 	/* keys "<package>.<qualname>" (and "<package>.<class>" for a method),
 	 * for the module and each package above it, built in one buffer */
 	size_t ml = strlen(module), ql = strlen(qualname);
-	char *key = malloc(ml + ql + 2);
-	if (!key)
-		abort();
+	char *key = xmalloc(ml + ql + 2);
 	memcpy(key, module, ml);
 	for (;;) {
 		size_t k = ml;

@@ -21,8 +21,6 @@
 #include <jv.h>
 #include <tree_sitter/api.h>
 
-int tl_is_test_path(const char *path);
-
 typedef struct tl_file tl_file;
 /* The tests of one parsed test file; NULL when it has none. */
 tl_file *tl_scan_file(const char *path, TSTree *tree, const char *src);

@@ -10,10 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/diag.h"
+#include "base/fs.h"
 #include "base/hash.h"
 #include "rec/record.h"
 
-extern const char *ls_progname;
 
 struct ls_cache {
 	char *root;		/* DIR/TOOL */
@@ -23,39 +24,16 @@ struct ls_cache {
 	pthread_mutex_t mu;
 };
 
-static int mkdirs(const char *path)
-{
-	char *p = strdup(path);
-	if (!p)
-		return -1;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -1 : 0;
-	free(p);
-	return rc;
-}
-
 ls_cache *cache_open(const char *dir, const char *tool, const char *version, const char *options)
 {
 	if (!dir)
 		return NULL;
-	ls_cache *c = calloc(1, sizeof *c);
-	if (!c || asprintf(&c->root, "%s/%s", dir, tool) < 0 ||
-	    asprintf(&c->salt, "%s\n%s\n%s", tool, version, options ? options : "") < 0) {
-		fprintf(stderr, "%s: out of memory\n", ls_progname);
-		exit(70);
-	}
-	if (mkdirs(c->root) < 0) {
-		fprintf(stderr, "%s: cannot create cache directory '%s': %s\n", ls_progname, c->root, strerror(errno));
-		exit(73);
+	ls_cache *c = xcalloc(1, sizeof *c);
+	if (asprintf(&c->root, "%s/%s", dir, tool) < 0 ||
+	    asprintf(&c->salt, "%s\n%s\n%s", tool, version, options ? options : "") < 0)
+		ls_oom();
+	if (fs_mkdirs(c->root, 0777) < 0) {
+		ls_die(EX_CANTCREAT_, "cannot create cache directory '%s': %s", c->root, strerror(errno));
 	}
 	pthread_mutex_init(&c->mu, NULL);
 	return c;
@@ -162,7 +140,7 @@ out:
 	if (rc < 0) {
 		pthread_mutex_lock(&c->mu);
 		if (!c->warned++)
-			fprintf(stderr, "%s: cannot write cache entry in '%s': %s\n", ls_progname, c->root, strerror(errno));
+			ls_warn("cannot write cache entry in '%s': %s", c->root, strerror(errno));
 		pthread_mutex_unlock(&c->mu);
 	}
 	free(s);

@@ -1,5 +1,6 @@
 /* progress.c — see progress.h. */
 #include "rec/progress.h"
+#include "base/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +12,6 @@ struct progress {
 	int drawn;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 progress *progress_start(const char *label, int enabled)
 {
 	if (!enabled)
@@ -25,7 +19,7 @@ progress *progress_start(const char *label, int enabled)
 	progress *p = calloc(1, sizeof *p);
 	if (p) {
 		p->label = label;
-		p->t0 = p->last = now();
+		p->t0 = p->last = ls_now();
 	}
 	return p;
 }
@@ -44,7 +38,7 @@ void progress_update(progress *p, size_t count, size_t done, size_t total)
 {
 	if (!p)
 		return;
-	double t = now();
+	double t = ls_now();
 	if (t - p->last < 0.1 && p->drawn)
 		return;
 	p->last = t;

@@ -88,7 +88,5 @@ int rec_bool(jv obj, const char *key, int dflt);
 /* Dotted path lookup "repo.name" (consumes nothing; returns a new reference or jv_null()). */
 jv rec_path(jv obj, const char *dotted);
 
-/* Validate UTF-8: 1 if s[0..n) is well-formed (no overlongs, no surrogates). */
-int utf8_valid(const char *s, size_t n);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/hash.h"
 #include "rec/fileid.h"
 #include "rec/progress.h"
@@ -22,8 +23,6 @@
 #ifndef LS_DATADIR
 #define LS_DATADIR "/usr/local/share/lift-sys"
 #endif
-
-const char *ls_progname = "ls";
 
 struct ls_run_state {
 	FILE *rejects;
@@ -38,39 +37,6 @@ struct ls_run_state {
 	int io_error;
 	double t0;
 };
-
-/* ---- diagnostics -------------------------------------------------------- */
-
-static void vwarn(const char *fmt, va_list ap)
-{
-	fprintf(stderr, "%s: ", ls_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void ls_warn(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vwarn(fmt, ap);
-	va_end(ap);
-}
-
-void ls_die(int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vwarn(fmt, ap);
-	va_end(ap);
-	exit(status);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -610,9 +576,9 @@ void ls_begin(ls_tool *t)
 {
 	struct ls_run_state *rs = calloc(1, sizeof *rs);
 	if (!rs)
-		ls_die(EX_SOFTWARE_, "out of memory");
+		ls_oom();
 	t->rs = rs;
-	rs->t0 = now();
+	rs->t0 = ls_now();
 	if (t->rejects_path)
 		rs->rejects = ls_open_out(t, t->rejects_path);
 	rs->bar = progress_start(t->name, t->progress);
@@ -741,7 +707,7 @@ int ls_end(ls_tool *t)
 		}
 		if (got_signal)
 			fprintf(stderr, ", stopped by %s", got_signal == SIGINT ? "SIGINT" : "SIGTERM");
-		fprintf(stderr, " (%.1fs)\n", now() - rs->t0);
+		fprintf(stderr, " (%.1fs)\n", ls_now() - rs->t0);
 	}
 	int status = rs->io_error ? EX_IOERR_ : got_signal ? 128 + got_signal :
 		     (rs->failed_hard || malformed) ? EX_DATAERR_ : unreadable ? EX_NOINPUT_ : 0;
@@ -774,7 +740,7 @@ static rec_reader *open_reader(char *const *files, int nfiles, int flags)
 {
 	rec_reader *r = rec_reader_open(files, nfiles, flags);
 	if (!r)
-		ls_die(EX_SOFTWARE_, "out of memory");
+		ls_oom();
 	rec_reader_stop_on(r, &got_signal);
 	return r;
 }

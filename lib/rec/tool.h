@@ -41,12 +41,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <jv.h>
+#include "base/diag.h"	/* ls_warn, ls_die, ls_progname, sysexits */
 #include "rec/record.h"
 #include "rec/cache.h"
 
-/* sysexits */
-enum { EX_OK_ = 0, EX_USAGE_ = 64, EX_DATAERR_ = 65, EX_NOINPUT_ = 66,
-       EX_UNAVAILABLE_ = 69, EX_SOFTWARE_ = 70, EX_IOERR_ = 74 };
 
 /* Option types. The parser checks what it can, so every tool refuses a bad
  * value with the same message naming the flag (exit 64):
@@ -182,11 +180,6 @@ void ls_set_reader(ls_tool *t, rec_reader *r);
 int ls_end(ls_tool *t);				/* summary line, closes; returns exit status */
 int ls_in_shard(const ls_tool *t, jv rec);	/* does not consume rec */
 FILE *ls_open_out(const ls_tool *t, const char *path);	/* fopen "w" or die with EX_IOERR */
-
-/* Diagnostics: "ls-x: message" on stderr. ls_die exits with status. */
-void ls_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void ls_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-extern const char *ls_progname;
 
 /* Where installed data lives (licence texts, templates): $LS_DATADIR, else
  * share of the build tree the binary runs from, else ../share/lift-sys

@@ -9,9 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/diag.h"
 #include "rec/record.h"
-
-extern const char *ls_progname;
 
 typedef struct {
 	char *body;
@@ -140,7 +139,7 @@ long gh_search(const char *api_url, const char *query, const char *token, long m
 				free(r.body);
 				goto out;
 			}
-			fprintf(stderr, "%s: GitHub rate limit reached; waiting %ld s\n", ls_progname, wait);
+			ls_warn("GitHub rate limit reached; waiting %ld s", wait);
 			sleep((unsigned)wait);
 			waits++;
 			free(r.body);

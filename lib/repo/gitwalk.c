@@ -1,6 +1,7 @@
 /* gitwalk.c — see gitwalk.h. */
 #include "repo/gitwalk.h"
 #include "base/grow.h"
+#include "base/utf8.h"
 
 #include <dirent.h>
 #include <errno.h>

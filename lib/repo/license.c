@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/diag.h"
 #include "base/hash.h"
 #include "base/strbuf.h"
 
@@ -19,8 +20,10 @@ typedef struct {
 } lic;
 
 struct license_db {
-	lic *v;
+	lic *v;		/* full texts: DIR/ID.txt */
 	size_t n;
+	lic *h;		/* standard notices ("Licensed under the Apache License, ..."): DIR/headers/ID.txt */
+	size_t nh;
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -111,18 +114,16 @@ static int cmp_lic(const void *a, const void *b)
 	return strcmp(((const lic *)a)->id, ((const lic *)b)->id);
 }
 
-license_db *license_db_load(const char *dir, char *err, size_t errsz)
+/* Every ID.txt of dir into *v (sorted by id: readdir order is not stable). */
+static void load_dir(const char *dir, lic **v, size_t *n)
 {
 	DIR *d = opendir(dir);
-	if (!d) {
-		snprintf(err, errsz, "cannot open licence texts in '%s'", dir);
-		return NULL;
-	}
-	license_db *db = calloc(1, sizeof *db);
+	if (!d)
+		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		if (l < 5 || strcmp(e->d_name + l - 4, ".txt") || l - 4 >= sizeof db->v->id)
+		if (l < 5 || strcmp(e->d_name + l - 4, ".txt") || l - 4 >= sizeof (*v)->id)
 			continue;
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -131,19 +132,34 @@ license_db *license_db_load(const char *dir, char *err, size_t errsz)
 			free(buf.b);
 			continue;
 		}
-		db->v = realloc(db->v, sizeof *db->v * (db->n + 1));
-		lic *L = &db->v[db->n++];
+		*v = xrealloc(*v, sizeof **v * (*n + 1));
+		lic *L = &(*v)[(*n)++];
 		snprintf(L->id, sizeof L->id, "%.*s", (int)(l - 4), e->d_name);
 		L->grams = shingles(buf.b ? buf.b : "", buf.n, &L->n);
 		free(buf.b);
 	}
 	closedir(d);
-	if (!db->n) {
-		snprintf(err, errsz, "no licence texts in '%s'", dir);
-		free(db);
+	qsort(*v, *n, sizeof **v, cmp_lic);
+}
+
+license_db *license_db_load(const char *dir, char *err, size_t errsz)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		snprintf(err, errsz, "cannot open licence texts in '%s'", dir);
 		return NULL;
 	}
-	qsort(db->v, db->n, sizeof *db->v, cmp_lic);	/* readdir order is not stable */
+	closedir(d);
+	license_db *db = xcalloc(1, sizeof *db);
+	load_dir(dir, &db->v, &db->n);
+	char hdir[4096];
+	snprintf(hdir, sizeof hdir, "%s/headers", dir);
+	load_dir(hdir, &db->h, &db->nh);
+	if (!db->n) {
+		snprintf(err, errsz, "no licence texts in '%s'", dir);
+		license_db_free(db);
+		return NULL;
+	}
 	return db;
 }
 
@@ -153,25 +169,76 @@ void license_db_free(license_db *db)
 		return;
 	for (size_t i = 0; i < db->n; i++)
 		free(db->v[i].grams);
+	for (size_t i = 0; i < db->nh; i++)
+		free(db->h[i].grams);
 	free(db->v);
+	free(db->h);
 	free(db);
+}
+
+/* The text of v closest to the shingles g (Dice), with its score. */
+static const char *closest(const lic *v, size_t n, const uint64_t *g, size_t nd, double *best)
+{
+	const char *id = "NOASSERTION";
+	*best = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!nd || !v[i].n)
+			continue;
+		double dice = 2.0 * (double)common(g, nd, v[i].grams, v[i].n) / (double)(nd + v[i].n);
+		if (dice > *best) {
+			*best = dice;
+			id = v[i].id;
+		}
+	}
+	return id;
+}
+
+/* An "SPDX-License-Identifier: EXPR" line: EXPR into out (comment closers
+ * and spaces trimmed); 0 when there is none or it is not an expression. */
+static int spdx_line(const char *text, size_t n, char *out, size_t outsz)
+{
+	static const char tag[] = "SPDX-License-Identifier:";
+	const char *p = memmem(text, n, tag, sizeof tag - 1);
+	if (!p)
+		return 0;
+	p += sizeof tag - 1;
+	const char *end = text + n, *eol = memchr(p, '\n', (size_t)(end - p));
+	if (eol)
+		end = eol;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	const char *q = p;
+	while (q < end && (isalnum((unsigned char)*q) || strchr(".-+() ", *q)))
+		q++;
+	while (q > p && q[-1] == ' ')
+		q--;
+	if (q == p || (size_t)(q - p) >= outsz)
+		return 0;
+	snprintf(out, outsz, "%.*s", (int)(q - p), p);
+	return 1;
 }
 
 const char *license_identify(const license_db *db, const char *text, size_t n, double *score)
 {
+	static __thread char expr[128];
+	if (spdx_line(text, n, expr, sizeof expr)) {
+		if (score)
+			*score = 1;
+		return expr;
+	}
 	size_t nd;
 	uint64_t *g = shingles(text, n, &nd);
-	double best = 0;
-	const char *id = "NOASSERTION";
-	for (size_t i = 0; i < db->n; i++) {
-		const lic *L = &db->v[i];
-		if (!nd || !L->n)
-			continue;
-		double dice = 2.0 * (double)common(g, nd, L->grams, L->n) / (double)(nd + L->n);
-		if (dice > best) {
-			best = dice;
-			id = L->id;
-		}
+	double best;
+	const char *id = closest(db->v, db->n, g, nd, &best);
+	/* Not a whole licence text: the standard notice that points to one
+	 * ("Licensed under the Apache License, ..."), with little else (a title
+	 * and copyright lines, say). The notices are near one another (GPL,
+	 * LGPL, AGPL): the closest by the same Dice wins. */
+	if (best < LICENSE_THRESHOLD) {
+		double best_h;
+		const char *id_h = closest(db->h, db->nh, g, nd, &best_h);
+		if (best_h >= LICENSE_THRESHOLD)
+			best = best_h, id = id_h;
 	}
 	free(g);
 	if (best < LICENSE_THRESHOLD)

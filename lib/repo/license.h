@@ -16,8 +16,13 @@ typedef struct license_db license_db;
 license_db *license_db_load(const char *dir, char *err, size_t errsz);
 void license_db_free(license_db *db);
 
-/* Identify text[0..n). Returns the SPDX id (static storage of db) or
- * "NOASSERTION" when nothing is close enough; *score gets the best Dice. */
+/* Identify text[0..n): an "SPDX-License-Identifier:" line gives its
+ * expression; else the closest full text (Dice of word 3-grams); else a
+ * standard notice (DIR/headers/ID.txt, e.g. "Licensed under the Apache
+ * License, Version 2.0 ...") that makes up most of the text. Returns the
+ * SPDX id or expression (static storage of db, or of the calling thread
+ * until its next call), or "NOASSERTION" when nothing is close enough;
+ * *score gets the best Dice or, for a notice, the share of it found. */
 const char *license_identify(const license_db *db, const char *text, size_t n, double *score);
 
 /* Is this a file name that usually holds a licence (LICENSE, COPYING.txt, ...)? */

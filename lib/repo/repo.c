@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "base/diag.h"
+#include "base/fs.h"
 
 void repo_global_init(void)
 {
@@ -55,20 +57,6 @@ static void base_name(const char *src, char *out, size_t n)
 		snprintf(out, n, "repo");
 }
 
-static int mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(tmp, 0777) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -107,7 +95,7 @@ int repo_fetch_src(const char *src, const char *cache_dir, char **local, repo_fe
 	char name[128], dest[PATH_MAX], h[33];
 	base_name(src, name, sizeof name);
 	hash_hex128(src, strlen(src), h);
-	if (mkdirs(cache_dir) < 0) {
+	if (fs_mkdirs(cache_dir, 0777) < 0) {
 		*code = "cache_dir";
 		snprintf(err, errsz, "cannot create '%s': %s", cache_dir, strerror(errno));
 		return -1;
@@ -162,6 +150,8 @@ int repo_is_test_path(const char *path)
 	base = base ? base + 1 : path;
 	if (!strncmp(base, "test_", 5) || !strcmp(base, "conftest.py"))
 		return 1;
+	if (base == path && (!strcmp(base, "test.py") || !strcmp(base, "tests.py")))
+		return 1;
 	size_t l = strlen(base);
 	if (l > 8 && !strcmp(base + l - 8, "_test.py"))
 		return 1;
@@ -173,6 +163,105 @@ int repo_is_test_path(const char *path)
 			return 1;
 	}
 	return 0;
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+/* The path part of a URL: after "scheme://host", or after "host:" in scp
+ * syntax; NULL for a file:// URL or a plain path (no owner in them). */
+static const char *url_path(const char *u)
+{
+	const char *s = strstr(u, "://");
+	if (s) {
+		if (!strncmp(u, "file://", 7))
+			return NULL;
+		const char *p = strchr(s + 3, '/');
+		return p ? p : "";
+	}
+	const char *c = strchr(u, ':'), *sl = strchr(u, '/');
+	return c && (!sl || c < sl) ? c + 1 : NULL;
+}
+
+/* The last one or two parts of path (owner and name), without a ".git"
+ * suffix; a directory's name (parts 1) skips a last part "repo" or ".git".
+ * NULL if there is none. */
+static char *tail_name(const char *path, int parts)
+{
+	char *p = xstrdup(path), *last[2] = { NULL, NULL };
+	for (;;) {
+		size_t n = strlen(p);
+		while (n > 0 && p[n - 1] == '/')
+			p[--n] = 0;
+		char *b = strrchr(p, '/');
+		b = b ? b + 1 : p;
+		if (!*b)
+			break;
+		if (parts == 1 && (!strcmp(b, "repo") || !strcmp(b, ".git"))) {
+			*b = 0;		/* the parent names it */
+			continue;
+		}
+		size_t bl = strlen(b);
+		if (bl > 4 && !strcmp(b + bl - 4, ".git"))
+			b[bl - 4] = 0;
+		last[0] = b;
+		if (parts == 2 && b > p) {
+			b[-1] = 0;
+			char *o = strrchr(p, '/');
+			o = o ? o + 1 : p;
+			if (*o)
+				last[1] = o;
+		}
+		break;
+	}
+	char *r = NULL;
+	if (last[0] && last[1] && asprintf(&r, "%s/%s", last[1], last[0]) < 0)
+		ls_oom();
+	if (last[0] && !last[1])
+		r = xstrdup(last[0]);
+	free(p);
+	return r;
+}
+
+static char *url_name(const char *url)
+{
+	const char *p = url_path(url);
+	return p ? tail_name(p, 2) : NULL;
+}
+
+/* The URL of the "origin" remote, else of the first remote; malloc'd or NULL. */
+static char *remote_url(const char *local)
+{
+	git_repository *repo;
+	git_libgit2_init();	/* counted: callers (ls-extract) need not have */
+	if (git_repository_open_ext(&repo, local, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		git_libgit2_shutdown();
+		return NULL;
+	}
+	git_remote *r = NULL;
+	if (git_remote_lookup(&r, repo, "origin") < 0) {
+		git_strarray names = { 0 };
+		if (git_remote_list(&names, repo) == 0 && names.count > 0)
+			git_remote_lookup(&r, repo, names.strings[0]);
+		git_strarray_dispose(&names);
+	}
+	char *u = r && git_remote_url(r) ? xstrdup(git_remote_url(r)) : NULL;
+	git_remote_free(r);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return u;
+}
+
+char *repo_name(const char *src, const char *local)
+{
+	char *n = is_url(src) ? url_name(src) : NULL;
+	if (!n && local) {
+		char *u = remote_url(local);
+		n = u ? url_name(u) : NULL;
+		free(u);
+	}
+	if (!n)		/* the directory: a file:// URL's, else the one opened */
+		n = tail_name(!strncmp(src, "file://", 7) ? src + 7 : local ? local : src, 1);
+	return n ? n : xstrdup("repo");
 }
 
 typedef struct {

@@ -34,7 +34,18 @@ int repo_describe(const char *local, const char *ref, const license_db *lic, rep
 		  const char **code, char *err, size_t errsz);
 void repo_info_free(repo_info *ri);
 
-/* Is this path (inside a repository) a test file by the usual conventions? */
+/* Is this path (inside a repository) a test file by the usual conventions:
+ * test_*.py, *_test.py, conftest.py, anything under a test/ or tests/
+ * directory, and a top-level test.py or tests.py? The one such rule: ls-repos
+ * counts with it, ls-extract skips and links with it. */
 int repo_is_test_path(const char *path);
+
+/* The name of a repository, malloc'd: "owner/name" from a URL (https, ssh,
+ * scp-like "git@host:owner/name.git"); for a local repository (local: its
+ * path, may be NULL) the same from its "origin" remote's URL; else its
+ * directory's name, where a last part "repo" or ".git" stands for its parent
+ * and a ".git" suffix is dropped (bare clones), so the clones of many
+ * projects in "NAME/repo" keep their names apart. */
+char *repo_name(const char *src, const char *local);
 
 #endif

@@ -16,6 +16,7 @@ mkdir -p "$T/std/src/asyncio" && cp $STDLIB/asyncio/locks.py "$T/std/src/asyncio
 mkrepo "$T/std/repo" "$T/std/src/."
 echo "$T/std/repo" | ls-extract --include-nested --no-dedup > "$T/std.jsonl" 2> "$T/std.err"
 ok_if "a plain path line is a repository" test -s "$T/std.jsonl"
+ok_if "a repository kept as NAME/repo is named NAME, not repo" test "$(jq -r .repo.name "$T/std.jsonl" | sort -u)" = std
 ok_if "records carry the repo's HEAD commit" \
 	test "$(jq -r .repo.commit "$T/std.jsonl" | sort -u)" = "$(git -C "$T/std/repo" rev-parse HEAD)"
 q() { jq -r "select(.qualname == \"$1\" and .path == \"$2\") | $3" "$T/std.jsonl" | head -1; }
@@ -140,6 +141,9 @@ if [ -d $DIST/toolz/tests ]; then
 	ok_if "toolz: test ids look like path::name" test -z "$(jq -r '.tests[] | select(test("^toolz/tests/test_[a-z_]+\\.py::") | not)' "$T/tz.jsonl")"
 	echo "$T/tz/repo" | ls-extract -q -j 2 > "$T/tz2.jsonl"
 	same "toolz: -j 2 links the same tests (same bytes)" "$T/tz2.jsonl" "$T/tz.jsonl"
+	ok_if "test code is skipped by default" test -z "$(jq -r 'select(.path|test("/tests/"))|.id' "$T/tz.jsonl")"
+	echo "$T/tz/repo" | ls-extract -q --include-test-code > "$T/tzi.jsonl"
+	ok_if "--include-test-code emits the test functions too" test -n "$(jq -r 'select(.path|test("/tests/test_"))|.id' "$T/tzi.jsonl")"
 	echo "$T/tz/repo" | ls-extract -q --require-tests --skip-test-code > "$T/tzt.jsonl"
 	ok_if "--require-tests keeps only linked functions" test -z "$(jq -r 'select(.tests == [])|.id' "$T/tzt.jsonl")"
 	ok_if "--require-tests keeps many toolz functions" test "$(wc -l < "$T/tzt.jsonl")" -gt 40
@@ -147,6 +151,15 @@ if [ -d $DIST/toolz/tests ]; then
 else
 	skip "python3-toolz not installed"
 fi
+
+# --- top-level test.py / tests.py are test code (python-slugify's layout) ----------
+mkdir -p "$T/sl/src" && cp $STDLIB/fnmatch.py "$T/sl/src/" &&
+	printf 'import fnmatch\n\ndef test_match():\n    assert fnmatch.fnmatch("a", "*")\n' > "$T/sl/src/test.py" &&
+	printf 'def helper():\n    return 1\n' > "$T/sl/src/tests.py"
+mkrepo "$T/sl/repo" "$T/sl/src/."
+echo "$T/sl/repo" | ls-extract -q > "$T/sl.jsonl"
+ok_if "top-level test.py and tests.py: no functions emitted by default" test -z "$(jq -r 'select(.path|test("^tests?\\.py$"))|.id' "$T/sl.jsonl")"
+ok_if "top-level test.py links its test to the function" sh -c "jq -r 'select(.qualname==\"fnmatch\") | .tests[]' '$T/sl.jsonl' | grep -qx 'test.py::test_match'"
 
 # --- dedup and --exclude --------------------------------------------------------------------
 mkdir -p "$T/dup/src"

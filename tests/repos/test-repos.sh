@@ -69,4 +69,29 @@ ok_if "search: waited out both rate limits" test "$(grep -c 'rate limit reached;
 ok_if "search: the token was sent" grep -q "auth=Bearer sekrit" "$T/srv.log"
 ok_if "search: metadata kept (name, stars, licence hint)" sh -c "jq 'select(.name==\"octo/repo1\") | .stars==900 and .license_hint==\"MIT\"' '$T/gh' | grep -qx true"
 ok_if "search: unclonable results are per-record errors" test "$(jq -r .error.code "$T/gh" | sort -u)" = clone_failed
+# Names: owner/name from a URL or the origin remote, else the directory, never
+# "repo" or ".git" for bare clones kept as NAME/repo (ls-split groups by it).
+N=$T/names
+mkdir -p "$N/funcy" "$N/slug" "$N/hz"
+git clone -q --bare "$T/none" "$N/funcy/repo" && git clone -q --bare "$T/none" "$N/toolz.git"
+git clone -q --bare "$T/none" "$N/hz/repo" && git -C "$N/hz/repo" remote set-url origin https://github.com/python-humanize/humanize.git
+git clone -q "$T/none" "$N/slug/repo" && git -C "$N/slug/repo" remote set-url origin git@github.com:un33k/python-slugify.git
+printf '%s\n' "$N/funcy/repo" "$N/toolz.git" "$N/hz/repo" "$N/slug/repo" "$N/slug/repo/.git" "file://$N/funcy/repo" > "$T/np"
+ls-repos -q --cache-dir "$C" < "$T/np" > "$T/names.out" 2>&1
+ok_if "names: directory for bare clones, owner/name from remotes (https, scp)" sh -c \
+	"jq -r .name '$T/names.out' | tr '\n' ' ' | grep -qx 'funcy toolz python-humanize/humanize un33k/python-slugify un33k/python-slugify funcy '"
+ok_if "names: a name given in the input is kept" sh -c \
+	"printf '{\"path\":\"%s\",\"name\":\"mine\"}\n' '$N/funcy/repo' | ls-repos -q --cache-dir '$C' | jq -r .name | grep -qx mine"
+
+# Licences given as the standard notice (sortedcontainers' Apache-2.0) or an
+# SPDX line; top-level test.py / tests.py are test files (python-slugify).
+mkdir -p "$T/src-ap" && cp /usr/lib/python3.11/fnmatch.py "$T/src-ap/" && cp "$L/apache2-notice.txt" "$T/src-ap/LICENSE" &&
+	printf 'import unittest\nimport fnmatch\n\nclass T(unittest.TestCase):\n    def test_a(self):\n        self.assertTrue(fnmatch.fnmatch("a", "*"))\n' > "$T/src-ap/test.py"
+mkrepo "$T/ap" "$T/src-ap"/*
+mkdir -p "$T/src-sp" && cp /usr/lib/python3.11/fnmatch.py "$T/src-sp/tests.py" && printf 'SPDX-License-Identifier: BSD-3-Clause\n' > "$T/src-sp/LICENSE"
+mkrepo "$T/sp" "$T/src-sp"/*
+printf '%s\n' "$T/ap" "$T/sp" | ls-repos -q --cache-dir "$C" > "$T/lic.out"
+ok_if "licence: the Apache-2.0 notice is Apache-2.0" test "$(jq -r 'select(.name=="ap").license' "$T/lic.out")" = Apache-2.0
+ok_if "licence: an SPDX-License-Identifier line" test "$(jq -r 'select(.name=="sp").license' "$T/lic.out")" = BSD-3-Clause
+ok_if "top-level test.py and tests.py are test files" sh -c "jq -r .test_files '$T/lic.out' | tr '\n' ' ' | grep -qx '1 1 '"
 done_testing

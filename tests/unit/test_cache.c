@@ -7,9 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "t.h"
+#include "base/diag.h"
 #include "rec/cache.h"
-
-const char *ls_progname = "test_cache";
 
 /* Every *.json entry under dir/tool parses; returns the count, -1 on a torn one. */
 static int check_entries(const char *root)
@@ -53,6 +52,7 @@ static int check_entries(const char *root)
 
 int main(void)
 {
+	ls_progname = "test_cache";
 	char dir[] = "/tmp/test_cache.XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;

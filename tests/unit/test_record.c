@@ -2,9 +2,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "t.h"
+#include "base/diag.h"
 #include "rec/record.h"
+#include "base/utf8.h"
 
-const char *ls_progname = "test_record";
 
 static char *write_tmp(const char *data, size_t n)
 {
@@ -43,6 +44,7 @@ static void read_all(const char *data, size_t len, int flags, size_t maxline, ch
 
 int main(void)
 {
+	ls_progname = "test_record";
 	char out[4096];
 	size_t bad;
 	const char good[] = "{\"n\":1}\n{\"n\":2}\n";

@@ -1,6 +1,7 @@
 /* Unit tests for lib/testlink: test files, import resolution, links. */
 #include <stdlib.h>
 #include "t.h"
+#include "repo/repo.h"
 #include "py/pyparse.h"
 #include "py/pyfunc.h"
 #include "py/testlink.h"
@@ -38,12 +39,15 @@ static const char *J(jv v)
 
 int main(void)
 {
-	T_OK(tl_is_test_path("tests/test_a.py"), "tests/test_a.py");
-	T_OK(tl_is_test_path("pkg/a_test.py"), "a_test.py");
-	T_OK(tl_is_test_path("test/helpers.py"), "under test/");
-	T_OK(tl_is_test_path("pkg/tests/conftest.py"), "under tests/");
-	T_OK(!tl_is_test_path("pkg/testing.py"), "testing.py is not a test file");
-	T_OK(!tl_is_test_path("pkg/contest/x.py"), "contest/ is not tests/");
+	T_OK(repo_is_test_path("tests/test_a.py"), "tests/test_a.py");
+	T_OK(repo_is_test_path("pkg/a_test.py"), "a_test.py");
+	T_OK(repo_is_test_path("test/helpers.py"), "under test/");
+	T_OK(repo_is_test_path("pkg/tests/conftest.py"), "under tests/");
+	T_OK(!repo_is_test_path("pkg/testing.py"), "testing.py is not a test file");
+	T_OK(!repo_is_test_path("pkg/contest/x.py"), "contest/ is not tests/");
+	T_OK(repo_is_test_path("test.py") && repo_is_test_path("tests.py"), "top-level test.py and tests.py");
+	T_OK(!repo_is_test_path("pkg/test.py"), "a module test.py inside a package is not");
+	T_OK(repo_is_test_path("conftest.py"), "conftest.py");
 
 	char err[256];
 	TSParser *P = py_parser_new(err, sizeof err);
