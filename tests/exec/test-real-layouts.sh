@@ -57,6 +57,16 @@ def degree(edges, node):
     2
     """
     return sum(node in e for e in edges)
+
+
+def home():
+    """A writable, empty HOME here too (a host serves this package).
+
+    >>> import os; sorted(os.listdir(os.path.expanduser("~")))
+    []
+    >>> open(os.path.expanduser("~/.rc"), "w").write("x")
+    1
+    """
 E
 w flat/conftest.py <<'E'
 import pytest
@@ -184,6 +194,7 @@ jq -c 'select(.qualname == "frequencies") | del(.docstring, .doctests)' "$T/fn.j
 ok_if "src/ layout: the repository test passes against the checkout (version 99.0)" \
 	test "$(jq -r '.exec.status + " " + .exec.mode' "$T/rt.jsonl")" = "passed repo"
 is "conftest.py's doctest_namespace is honoured" degree "passed passed"
+is "a writable, empty HOME" home "passed passed"
 is "a top-level module" slugify "passed passed"
 jq -c 'select(.qualname == "slugify") | del(.docstring, .doctests) | .tests = ["tests.py::T::test_slugify"]' "$T/fn.jsonl" |
 	ls-exec --quiet --no-duration --cache-dir "$T/cache" --runner unittest >"$T/tp.jsonl"
@@ -223,6 +234,13 @@ ls-exec --quiet --no-duration --cache-dir "$T/cache" --site "$T/venv" <"$T/fast.
 ok_if "--site VENV uses its site-packages" test "$(jq -r .exec.status "$T/s.jsonl")" = passed
 ls-exec --quiet --site "$T/nonexistent" </dev/null 2>"$T/err"
 ok_if "--site with no such directory is exit 66" test $? = 66
+
+# pipelines/dataset passes --site on to ls-exec.
+echo "$R/needy" >"$T/needy.txt"
+bash "$TOP/pipelines/dataset" --repos "$T/needy.txt" --target 0 --workers 1 --out "$T/ds" \
+	--site "$T/site" >"$T/ds.log" 2>&1
+ok_if "pipelines/dataset --site: the record with the dependency passes" \
+	jq_true 'select(.qualname == "fast") | .exec.status == "passed"' "$T/ds/stages/50-executed.jsonl"
 
 # --on-error: environment errors go to --rejects (skip) or stop the run (fail).
 jq -c 'select(.qualname == "fast" or .qualname == "clamp")' "$T/fn.jsonl" >"$T/two.jsonl"
