@@ -10,7 +10,7 @@
 
 static struct {
 	const char *code_field, *mode, *runner, *cache_dir;
-	ls_strlist keep, preload;
+	ls_strlist keep, preload, site;
 	int trace, trace_count, trace_repr, no_duration, no_hosts, no_pin, timeout, memory_mb, disk_mb, output_kb;
 	double wall;
 } o = { .code_field = "code", .mode = "auto", .runner = "auto", .timeout = 10, .memory_mb = 1024, .disk_mb = 64,
@@ -30,6 +30,7 @@ static const ls_opt opts[] = {
 	{ "disk", 0, "MB", LS_INT, &o.disk_mb, "working directory size per record (default 64)" },
 	{ "output", 0, "KB", LS_INT, &o.output_kb, "output kept per record; more is output_limit (default 1024)" },
 	{ "cache-dir", 0, "DIR", LS_STR, &o.cache_dir, "where repository checkouts are kept" },
+	{ "site", 0, "[NAME=]DIR", LS_LIST, &o.site, "packages the tests need: a site-packages or venv DIR, for all records or repository NAME's (repeatable)" },
 	{ "preload", 0, "MODULE", LS_LIST, &o.preload, "also import MODULE in the warm interpreter (repeatable)" },
 	{ "no-duration", 0, NULL, LS_FLAG, &o.no_duration, "leave out exec.duration_ms (for byte-identical reruns)" },
 	{ "no-hosts", 0, NULL, LS_FLAG, &o.no_hosts, "import a repository's package in every record's child, not once per run of its records" },
@@ -101,7 +102,6 @@ static int kept(const char *status)
 
 static jv map(void *p, jv rec, ls_tool *t)
 {
-	(void)t;
 	worker_t *w = p;
 	jv verdict;
 	jv req = exec_request(&w->c->eo, rec, &verdict);
@@ -120,7 +120,21 @@ static jv map(void *p, jv rec, ls_tool *t)
 		jv_free(req);
 	char status[32];
 	snprintf(status, sizeof status, "%s", rec_str(verdict, "status") ? rec_str(verdict, "status") : "error");
+	/* The tests could not be run (checkout, sandbox, missing dependency, ...):
+	 * --on-error decides; the verdict stays in the record either way. */
+	const char *cat = rec_str(verdict, "category");
+	char code[64], why[512];
+	int env = !strcmp(status, "error") && cat && exec_is_env_error(cat);
+	if (env) {
+		jv f = jv_array_get(jv_object_get(jv_copy(verdict), jv_string("failures")), 0);
+		snprintf(code, sizeof code, "%s", cat);
+		snprintf(why, sizeof why, "%s", jv_get_kind(f) == JV_KIND_OBJECT && rec_str(f, "message")
+			 ? rec_str(f, "message") : cat);
+		jv_free(f);
+	}
 	rec = jv_object_set(rec, jv_string("exec"), verdict);
+	if (env && t->on_error != ON_ERROR_PASS)
+		return ls_fail(rec, code, "%s", why);
 	if (!kept(status)) {
 		char why[64];
 		snprintf(why, sizeof why, "exec: %s", status);
@@ -160,6 +174,15 @@ int main(int argc, char **argv)
 	c.eo.trace_count = o.trace_count;
 	c.eo.trace_repr = o.trace_repr;
 	c.eo.no_duration = o.no_duration;
+	c.eo.site = o.site.v;
+	c.eo.nsite = o.site.n;
+	for (int i = 0; i < o.site.n; i++) {
+		const char *eq = strchr(o.site.v[i], '=');
+		char *d = exec_site_dir(o.site.v[i], NULL);
+		if (!d && (!eq || !(d = realpath(eq + 1, NULL))))
+			ls_die(EX_NOINPUT_, "--site: no such directory: '%s'", eq && !d ? eq + 1 : o.site.v[i]);
+		free(d);
+	}
 	c.eo.cache_dir = o.cache_dir ? o.cache_dir : exec_default_cache_dir(c.cache, sizeof c.cache);
 	static const char *pre[128];
 	int n = 0;

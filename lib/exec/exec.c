@@ -5,6 +5,8 @@
 #include <spawn.h>
 #include <ftw.h>
 #include <git2.h>
+#include <glob.h>
+#include <regex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "exec/exec.h"
 #include "rec/record.h"
 #include "base/fs.h"
+#include "base/strbuf.h"
 
 int exec_is_test_id(const char *s)
 {
@@ -23,6 +26,16 @@ int exec_is_test_id(const char *s)
 	if (!p || p == s || strpbrk(s, " \t\n"))
 		return 0;
 	return p[5] != 0 && p[5] != ':';
+}
+
+int exec_is_env_error(const char *category)
+{
+	static const char *const env[] = { "checkout_error", "sandbox_error", "harness_error",
+		"missing_dependency", "wrong_module", "import_error", "no_code", "no_tests", "no_checks", NULL };
+	for (int i = 0; env[i]; i++)
+		if (!strcmp(category, env[i]))
+			return 1;
+	return 0;
 }
 
 jv exec_error(const char *mode, const char *category, const char *message)
@@ -152,6 +165,163 @@ out:
 	return rc;
 }
 
+/* ---- a checkout's import roots ------------------------------------------ */
+
+/* The directory that maps to the top-level namespace ("" in package-dir):
+ * setup.py's package_dir={"": "lib"}, setup.cfg's "package_dir = =lib",
+ * pyproject's [tool.setuptools.package-dir] "" = "lib". The first found. */
+static int config_package_dir(const char *root, char *out, size_t n)
+{
+	static const char *const files[] = { "pyproject.toml", "setup.cfg", "setup.py" };
+	static const char *const pats[] = {
+		"package[-_]dir[^\n]*\n?[^\n]*(\"\"|'')[[:space:]]*[:=][[:space:]]*[\"']([A-Za-z0-9_./-]+)[\"']",
+		"package_dir[[:space:]]*=[[:space:]]*\n?[[:space:]]*()=[[:space:]]*([A-Za-z0-9_./-]+)",
+	};
+	int found = 0;
+	for (size_t f = 0; f < 3 && !found; f++) {
+		char path[4096];
+		sb text = { 0 };
+		if (snprintf(path, sizeof path, "%s/%s", root, files[f]) >= (int)sizeof path ||
+		    sb_read_file(&text, path) < 0) {
+			free(text.b);
+			continue;
+		}
+		for (size_t i = 0; i < 2 && !found; i++) {
+			regex_t re;
+			regmatch_t m[3];
+			if (regcomp(&re, pats[i], REG_EXTENDED) != 0)
+				continue;
+			if (regexec(&re, text.b, 3, m, 0) == 0 && m[2].rm_so >= 0) {
+				int len = (int)(m[2].rm_eo - m[2].rm_so);
+				snprintf(out, n, "%.*s", len, text.b + m[2].rm_so);
+				while (strlen(out) > 1 && out[strlen(out) - 1] == '/')
+					out[strlen(out) - 1] = 0;
+				found = strcmp(out, ".") && strcmp(out, "") && !strstr(out, "..");
+			}
+			regfree(&re);
+		}
+		free(text.b);
+	}
+	return found;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The checkout's package directory (config_package_dir, else "src" when
+ * there is one), once per checkout: records come in runs of one repository. */
+static pthread_mutex_t layout_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct { char *root, *pkgdir; } layouts[64];
+static unsigned nlayouts;
+
+static const char *package_dir(const char *root)
+{
+	const char *r = NULL;
+	pthread_mutex_lock(&layout_mu);
+	for (unsigned i = 0; i < nlayouts && i < 64; i++)
+		if (!strcmp(layouts[i].root, root)) {
+			r = layouts[i].pkgdir;
+			goto out;
+		}
+	char d[512], p[4096];
+	if (!config_package_dir(root, d, sizeof d))
+		snprintf(d, sizeof d, "src");
+	int fits = snprintf(p, sizeof p, "%s/%s", root, d) < (int)sizeof p;
+	unsigned k = nlayouts++ % 64;
+	free(layouts[k].root);
+	free(layouts[k].pkgdir);
+	layouts[k].root = strdup(root);
+	layouts[k].pkgdir = fits && is_dir(p) ? strdup(d) : strdup("");
+	r = layouts[k].pkgdir;
+out:
+	pthread_mutex_unlock(&layout_mu);
+	return r;	/* kept until 64 other checkouts came after it: longer than one record */
+}
+
+/* sys.path for a record from the checkout at root: the directory its module
+ * name is relative to (from its path), the package dir, the root. The module
+ * name is corrected when ls-extract named it from a package dir it did not
+ * know ("lib.pkg.mod" for lib/pkg/mod.py where package_dir is lib). */
+static jv import_roots(const char *root, const char *path, jv *module)
+{
+	jv paths = jv_array();
+	const char *pd = package_dir(root);
+	size_t pdl = strlen(pd);
+	const char *mod = jv_get_kind(*module) == JV_KIND_STRING ? jv_string_value(*module) : NULL;
+	char buf[4096];
+	if (mod && path && pdl && strcmp(pd, "src") && !strncmp(path, pd, pdl) && path[pdl] == '/') {
+		char dotted[512];
+		snprintf(dotted, sizeof dotted, "%s.", pd);
+		for (char *c = dotted; *c; c++)
+			if (*c == '/')
+				*c = '.';
+		if (!strncmp(mod, dotted, strlen(dotted))) {
+			jv fixed = jv_string(mod + strlen(dotted));
+			jv_free(*module);
+			*module = fixed;
+			mod = jv_string_value(*module);
+		}
+	}
+	if (mod && *mod && path) {	/* path minus the module's own components */
+		char mp[512], pp[4096];
+		snprintf(mp, sizeof mp, "%s", mod);
+		for (char *c = mp; *c; c++)
+			if (*c == '.')
+				*c = '/';
+		snprintf(pp, sizeof pp, "%s", path);
+		char *ext = strrchr(pp, '.');
+		if (ext && (!strcmp(ext, ".py") || !strcmp(ext, ".pyi")))
+			*ext = 0;
+		size_t n = strlen(pp);
+		if (n > 9 && !strcmp(pp + n - 9, "/__init__"))
+			pp[n -= 9] = 0;
+		size_t m = strlen(mp);
+		if (n >= m && !strcmp(pp + n - m, mp) && (n == m || pp[n - m - 1] == '/') &&
+		    snprintf(buf, sizeof buf, "%s%s%.*s", root, n > m ? "/" : "", n > m ? (int)(n - m - 1) : 0, pp)
+		    < (int)sizeof buf)
+			paths = jv_array_append(paths, jv_string(buf));
+	}
+	if (pdl && snprintf(buf, sizeof buf, "%s/%s", root, pd) < (int)sizeof buf)
+		paths = jv_array_append(paths, jv_string(buf));
+	paths = jv_array_append(paths, jv_string(root));
+	jv uniq = jv_array();	/* first occurrence wins */
+	jv_array_foreach(paths, i, p) {
+		int seen = 0;
+		jv_array_foreach(uniq, j, q) {
+			seen |= !strcmp(jv_string_value(p), jv_string_value(q));
+			jv_free(q);
+		}
+		uniq = seen ? (jv_free(p), uniq) : jv_array_append(uniq, p);
+	}
+	jv_free(paths);
+	return uniq;
+}
+
+/* --site DIR or NAME=DIR: a directory of packages (a venv: its
+ * lib/python3.X/site-packages) for every record, or for the records of the
+ * repository named NAME. Its real path, or NULL. */
+char *exec_site_dir(const char *arg, const char *repo_name)
+{
+	const char *eq = strchr(arg, '=');
+	const char *dir = arg;
+	if (eq && !is_dir(arg)) {	/* NAME=DIR (a name may be owner/name) */
+		if (!repo_name || strncmp(arg, repo_name, (size_t)(eq - arg)) || repo_name[eq - arg])
+			return NULL;
+		dir = eq + 1;
+	}
+	char pat[4096];
+	glob_t g;
+	snprintf(pat, sizeof pat, "%s/lib/python3*/site-packages", dir);
+	char *r = NULL;
+	if (glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0)
+		r = realpath(g.gl_pathv[g.gl_pathc - 1], NULL);
+	globfree(&g);
+	return r ? r : realpath(dir, NULL);
+}
+
 /* ---- requests ----------------------------------------------------------- */
 
 static jv get(jv rec, const char *k) { return jv_object_get(jv_copy(rec), jv_string(k)); }
@@ -180,6 +350,7 @@ jv exec_request(const exec_opts *o, jv rec, jv *verdict)
 	jv_free(tests);
 	const char *src = rec_str(rec, "test_source");
 	const char *mode = o->mode;
+	int autom = !strcmp(mode, "auto");
 	if (!strcmp(mode, "auto"))
 		mode = nstmt || (src && *src) ? "assert" : has_doctests(rec) ? "doctest" : nid ? "repo" : NULL;
 	if (!mode) {
@@ -231,9 +402,31 @@ jv exec_request(const exec_opts *o, jv rec, jv *verdict)
 		}
 		q = jv_object_set(q, jv_string("root"), jv_string(dir));
 		roots = jv_array_append(roots, jv_string(dir));
+		jv module = get(rec, "module");
+		q = jv_object_set(q, jv_string("sys_path"), import_roots(dir, rec_str(rec, "path"), &module));
+		if (jv_get_kind(module) == JV_KIND_STRING)
+			q = jv_object_set(q, jv_string("module"), module);
+		else
+			jv_free(module);
 	}
 	jv_free(repo_path);
 	jv_free(commit);
+	jv sites = jv_array();
+	jv rname = rec_path(rec, "repo.name");
+	for (int i = 0; i < o->nsite; i++) {
+		char *d = exec_site_dir(o->site[i], jv_get_kind(rname) == JV_KIND_STRING ? jv_string_value(rname) : NULL);
+		if (d) {
+			sites = jv_array_append(sites, jv_string(d));
+			roots = jv_array_append(roots, jv_string(d));
+			free(d);
+		}
+	}
+	jv_free(rname);
+	if (jv_array_length(jv_copy(sites)))
+		q = jv_object_set(q, jv_string("site"), sites);
+	else
+		jv_free(sites);
+	q = jv_object_set(q, jv_string("auto"), jv_bool(autom));
 	q = jv_object_set(q, jv_string("read_roots"), roots);
 	q = jv_object_set(q, jv_string("trace"), jv_bool(o->trace));
 	q = jv_object_set(q, jv_string("runner"), jv_string(o->runner ? o->runner : "auto"));
@@ -279,9 +472,11 @@ jv exec_verdict(const exec_opts *o, jv request, jv answer)
 	char msg[256];
 	jv e;
 	if (jv_get_kind(report) == JV_KIND_OBJECT) {
-		/* The harness's own words; duration and mode are ours. */
+		/* The harness's own words (its mode: auto may turn doctest into repo);
+		 * the duration is ours. */
 		e = report;
-		e = jv_object_set(e, jv_string("mode"), jv_string(mode));
+		if (!rec_str(e, "mode"))
+			e = jv_object_set(e, jv_string("mode"), jv_string(mode));
 		report = jv_null();
 	} else if (killed && !strcmp(killed, "wall")) {
 		snprintf(msg, sizeof msg, "over %.3g s of wall time", o->lim.wall_s);

@@ -19,6 +19,8 @@ typedef struct {
 	int trace, trace_count, trace_repr;
 	int no_duration;	/* leave duration_ms out (byte-identical reruns) */
 	const char *cache_dir;	/* where per-commit checkouts live */
+	const char *const *site;	/* --site DIR or NAME=DIR (exec_site_dir) */
+	int nsite;
 	sbx_limits lim;
 } exec_opts;
 
@@ -30,6 +32,11 @@ jv exec_request(const exec_opts *o, jv rec, jv *verdict);
 /* The exec object from the request (consumed) and the zygote's answer (consumed). */
 jv exec_verdict(const exec_opts *o, jv request, jv answer);
 
+/* Is an "error" verdict of this category about the environment or the
+ * record (its tests could not run: --on-error applies), rather than about
+ * the code (a syntax error, an early exit)? */
+int exec_is_env_error(const char *category);
+
 /* An exec object for a run that never happened (consumes nothing). */
 jv exec_error(const char *mode, const char *category, const char *message);
 
@@ -40,6 +47,11 @@ int exec_checkout(const char *cache_dir, const char *repo, const char *commit,
 
 /* The default cache directory (readable by the sandbox's uid): written to buf. */
 const char *exec_default_cache_dir(char *buf, size_t n);
+
+/* A --site argument (DIR, a venv DIR, or NAME=DIR) for the records of the
+ * repository named repo_name (may be NULL): the directory to put on
+ * sys.path (malloc'd real path), or NULL when it does not apply or is not there. */
+char *exec_site_dir(const char *arg, const char *repo_name);
 
 /* Is s a repository test id (path.py::name[::name])? */
 int exec_is_test_id(const char *s);

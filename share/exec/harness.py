@@ -28,6 +28,21 @@ _loads = json.loads
 _exit = os._exit
 _MemoryError = MemoryError
 
+# Process creation and program execution are refused (EPERM) by the sandbox's
+# seccomp filter; this counts the attempts Python code makes (exec.denied).
+# Calls straight from C are refused all the same, but not counted.
+_PROC_EVENTS = frozenset(("os.system", "os.exec", "os.fork", "os.forkpty", "os.posix_spawn",
+                          "subprocess.Popen", "pty.spawn"))
+_denied = [0]
+
+
+def _audit(event, args, _events=_PROC_EVENTS, _n=_denied):
+    if event in _events:
+        _n[0] += 1
+
+
+sys.addaudithook(_audit)
+
 MAX_FAILURES = 20
 MAX_MESSAGE = 2000
 TEST_ID = re.compile(r"^[^\s:]+\.py(::[^\s:]+)+$")
@@ -50,8 +65,14 @@ class State:
         self.limits = req.get("trace_limits") or {}
         self.namespace = None
         self.note = None
+        self.cats = set()	# the category of every failure
+        self.missing = []	# modules or fixtures the environment lacks
+        self.mode = None	# when the harness changed mode (auto: doctest -> repo)
+        self.denied = 0
+        self.env = False	# the environment failed (module, dependency, checkout)
 
     def fail(self, test, category, message):
+        self.cats.add(category)
         if self.category is None:
             self.category = category
         if len(self.failures) < MAX_FAILURES:
@@ -59,6 +80,10 @@ class State:
 
     def exc(self, test, e):
         """A test raised e: classify it."""
+        dep = _missing_module(self.req, e)
+        if dep:
+            self.need(test, dep, _exc_text(e))
+            return
         if isinstance(e, _MemoryError):
             self.memory = True
         if isinstance(e, OutputLimit):
@@ -69,6 +94,45 @@ class State:
               "syntax_error" if isinstance(e, SyntaxError) else \
               "import_error" if isinstance(e, ImportError) else "exception"
         self.fail(test, cat, _exc_text(e))
+
+
+    def need(self, test, what, message):
+        """The environment lacks what (a module, a pytest fixture): not the function's failure."""
+        if what not in self.missing:
+            self.missing.append(what)
+        self.fail(test, "missing_dependency", message)
+
+
+def _own_top(req):
+    return (req.get("module") or "").split(".")[0]
+
+
+def _missing_module(req, e, importing=False):
+    """The module a repository's code or tests needed and the environment
+    lacks (ModuleNotFoundError for a module outside the checkout), or None.
+    Code that is not a repository's (generated tasks, completions replacing a
+    function) is judged as written: its missing imports are its own error."""
+    if not isinstance(e, ModuleNotFoundError) or not req.get("root") or (req.get("replace") and not importing):
+        return None
+    name = getattr(e, "name", None) or ""
+    if not name or name.split(".")[0] == _own_top(req):
+        return None
+    return name
+
+
+_NO_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+_NO_FIXTURE = re.compile(r"fixture '([^']+)' not found")
+
+
+def _missing_in_text(req, text):
+    """The same, from a pytest report's text."""
+    m = _NO_MODULE.search(text)
+    if m and req.get("root") and m.group(1).split(".")[0] != _own_top(req):
+        return m.group(1)
+    m = _NO_FIXTURE.search(text)
+    if m:
+        return "pytest fixture '%s' (a plugin's)" % m.group(1)
+    return None
 
 
 def _clip(s, n):
@@ -167,20 +231,55 @@ def _purge(top, root):
             del sys.modules[k]
 
 
+def _setup_path(req):
+    """sys.path for a repository record: the checkout's import roots (the
+    root, its src/ and package dirs, computed by lib/exec/exec.c) first, then
+    the --site directories, then the interpreter's own. So the checkout's
+    code is what gets imported, never an installed copy of it."""
+    root = req.get("root")
+    paths = list(req.get("sys_path") or ([root] if root else []))
+    sites = req.get("site") or []
+    if not paths and not sites:
+        return
+    rest = [p for p in sys.path if p not in paths]
+    sys.path[:] = paths + rest
+    if sites:
+        import site
+        for d in sites:	# .pth files too, as an installed venv would have them
+            before = set(sys.path)
+            site.addsitedir(d)
+            added = [p for p in sys.path if p not in before]
+            sys.path[:] = [p for p in sys.path if p not in added]
+            sys.path[len(paths):len(paths)] = added
+    if root and req.get("module"):
+        _purge(_own_top(req), root)
+
+
+def _outside(req, mod):
+    """Where mod was imported from when that is not the checkout, else None."""
+    root = req.get("root")
+    if not root or mod is None:
+        return None
+    files = [getattr(mod, "__file__", None)] if getattr(mod, "__file__", None) else \
+        list(getattr(mod, "__path__", None) or [])
+    real = os.path.realpath(root) + os.sep
+    for f in files:
+        if not os.path.realpath(f).startswith(real):
+            return f
+    return None
+
+
 def _import_module(req):
     """The record's module, from the checkout (or installed); None if it cannot be imported."""
     name, root, path = req.get("module"), req.get("root"), req.get("path")
     if not name:
         return None, "no module"
-    if root:
-        sys.path.insert(0, root)
-        _purge(name.split(".")[0], root)
     try:
         return importlib.import_module(name), None
     except BaseException as e:
-        why = _exc_text(e)
+        why = e
     # Not importable as a package (a script, a tests/ directory): load the file.
-    if root and path:
+    if root and path and not _missing_module(req, why, True):
         try:
             spec = importlib.util.spec_from_file_location(name, os.path.join(root, path))
             mod = importlib.util.module_from_spec(spec)
@@ -189,8 +288,32 @@ def _import_module(req):
             return mod, None
         except BaseException as e:
             sys.modules.pop(name, None)
-            why = _exc_text(e)
+            if not _missing_module(req, why, True):
+                why = e
     return None, why
+
+
+def _module_error(req, st, why):
+    """The record's module did not import from its checkout: an environment
+    error (missing_dependency, import_error), never a failure of the function."""
+    dep = None if isinstance(why, str) else _missing_module(req, why, importing=True)
+    if isinstance(why, str):
+        st.fail("<module>", "import_error", why)
+    elif dep:
+        st.need("<module>", dep, _exc_text(why))
+    else:
+        st.fail("<module>", "import_error", "cannot import %s: %s" % (req.get("module"), _exc_text(why)))
+    st.env = True
+
+
+def _wrong_module(req, st, mod):
+    f = _outside(req, mod)
+    if f:
+        st.fail("<module>", "wrong_module", "%s was imported from %s, not from the checkout %s"
+                % (req.get("module"), f, req.get("root")))
+        st.env = True
+        return True
+    return False
 
 
 def _owner(g, qualname):
@@ -247,7 +370,13 @@ def _namespace(req, st):
     code = req.get("code") or ""
     mod, why = (None, "no module")
     if req.get("module") and req.get("namespace") != "isolated":
+        _setup_path(req)
         mod, why = _import_module(req)
+        if mod is None and req.get("root"):
+            _module_error(req, st, why)	# a repository's module: no isolated stand-in
+            return None
+        if _wrong_module(req, st, mod):
+            return None
     if mod is not None:
         g = mod.__dict__
         st.namespace = "module"
@@ -261,7 +390,7 @@ def _namespace(req, st):
     else:
         st.namespace = "isolated"
         if req.get("module"):
-            st.note = "module not importable: " + _clip(why, 300)
+            st.note = "module not importable: " + _clip(why if isinstance(why, str) else _exc_text(why), 300)
         g = {"__name__": "__lsexec__", "__builtins__": builtins}
         _imports(req, g)
         try:
@@ -375,13 +504,69 @@ def _doctest_examples(req):
     return out
 
 
+def _checks(ex):
+    """Does this example check anything: an expected output or exception, or
+    an assert? Skipped examples and setup (no output expected) do not."""
+    if ex.options.get(doctest.SKIP):
+        return False
+    return bool(ex.want.strip() or ex.exc_msg) or re.search(r"\bassert\b", ex.source) is not None
+
+
+def _conftest_namespace(req, g):
+    """What the checkout's conftest.py files put in pytest's doctest_namespace
+    fixture (networkx: nx), from the root down to the module's directory."""
+    root, path = req.get("root"), req.get("path") or ""
+    if not root:
+        return {}
+    ns = {}
+    parts = path.split("/")[:-1]
+    for i in range(len(parts) + 1):
+        f = os.path.join(root, *parts[:i], "conftest.py")
+        try:
+            with open(f, encoding="utf-8") as fh:
+                src = fh.read()
+        except OSError:
+            continue
+        if "doctest_namespace" not in src:
+            continue
+        try:
+            cg = {"__name__": "_lsexec_conftest_%d" % i, "__file__": f}
+            exec(compile(src, f, "exec"), cg)
+        except BaseException:
+            continue	# a conftest that needs more than we have: doctests see what they see
+        for v in list(cg.values()):
+            fn = getattr(v, "__pytest_wrapped__", None)
+            fn = getattr(fn, "obj", None) or getattr(v, "__wrapped__", None) or v
+            code = getattr(fn, "__code__", None)
+            if code is None or "doctest_namespace" not in code.co_varnames[:code.co_argcount]:
+                continue
+            try:
+                r = fn(**{a: ns if a == "doctest_namespace" else None
+                          for a in code.co_varnames[:code.co_argcount]})
+                if hasattr(r, "__next__"):	# a yield fixture: its set-up part
+                    next(r, None)
+            except BaseException:
+                pass
+    return ns
+
+
 def _run_doctest(req, g, st):
     examples = _doctest_examples(req)
     if not examples:
         st.category = "no_tests"
         return
+    if not any(_checks(ex) for ex in examples):
+        if req.get("auto") and any(TEST_ID.match(t) for t in req.get("tests") or []):
+            st.note = "the doctests check nothing: ran the repository tests"
+            st.mode = "repo"
+            _run_repo(req, st)
+            return
+        st.fail("<doctest>", "no_checks", "no example checks anything (each is skipped or only sets up)")
+        return
     _trace_in(req, g, st)	# in the function's own globals: recursive calls are seen too
     globs = dict(g)	# as doctest does: a copy of the module's globals
+    if req.get("root") and st.namespace == "module":
+        globs.update(_conftest_namespace(req, g))
     name = ".".join(x for x in (req.get("module"), req.get("qualname")) if x) or "test"
     test = doctest.DocTest(examples, globs, name, req.get("path"),
                            req.get("lineno"), None)
@@ -472,12 +657,20 @@ def _run_unittest_case(t, st, label=None):
 
 
 def _run_assert(req, g, st):
+    stmts = [t for t in req.get("tests") or [] if not TEST_ID.match(t) and t.strip()]
+    src = (req.get("test_source") or "").strip() and req["test_source"]
+    if not stmts and not src:	# only empty or blank tests
+        if req.get("auto") and any(TEST_ID.match(t) for t in req.get("tests") or []):
+            st.mode = "repo"
+            _run_repo(req, st)
+            return
+        st.fail("<tests>", "no_checks", "every test is empty")
+        return
     _trace_in(req, g, st)
     ns = dict(g)
-    stmts = [t for t in req.get("tests") or [] if not TEST_ID.match(t)]
     _run_statements(stmts, ns, st)
-    if req.get("test_source"):
-        _run_source(req["test_source"], ns, st)
+    if src:
+        _run_source(src, ns, st)
 
 
 # ---- repository mode -------------------------------------------------------
@@ -489,7 +682,12 @@ class _PytestPlugin:
 
     def pytest_collectreport(self, report):
         if report.failed:
-            self.st.fail(report.nodeid or "<collect>", "import_error", _clip(str(report.longrepr), MAX_MESSAGE))
+            text = str(report.longrepr)
+            dep = _missing_in_text(self.st.req, text)
+            if dep:
+                self.st.need(report.nodeid or "<collect>", dep, text[-MAX_MESSAGE:])
+            else:
+                self.st.fail(report.nodeid or "<collect>", "import_error", _clip(text, MAX_MESSAGE))
 
     def pytest_runtest_logreport(self, report):
         # One count per test: its call phase, or the phase that failed first.
@@ -503,6 +701,10 @@ class _PytestPlugin:
             self.st.passed += 1
         else:
             msg = str(report.longrepr)
+            dep = _missing_in_text(self.st.req, msg) if report.when == "setup" or "ModuleNotFoundError" in msg else None
+            if dep:
+                self.st.need(report.nodeid, dep, msg[-MAX_MESSAGE:])
+                return
             cat = "assertion" if "AssertionError" in msg or "\nE       assert " in msg else "exception"
             self.st.fail(report.nodeid, cat, msg[-MAX_MESSAGE:])
 
@@ -510,15 +712,15 @@ class _PytestPlugin:
 def _run_repo(req, st):
     root = req.get("root")
     ids = [t for t in req.get("tests") or [] if TEST_ID.match(t)]
-    st.namespace = "repository"
-    if root:
-        sys.path.insert(0, root)
-        if req.get("module"):
-            _purge(req["module"].split(".")[0], root)
+    if st.namespace is None:
+        st.namespace = "repository"
+        _setup_path(req)
     if req.get("replace") or st.examples is not None:
         mod, why = _import_module(req)
         if mod is None:
-            st.fail("<module>", "import_error", "cannot import %s: %s" % (req.get("module"), why))
+            _module_error(req, st, why)
+            return
+        if _wrong_module(req, st, mod):
             return
         st.namespace = "module"
         if req.get("replace"):
@@ -543,6 +745,7 @@ def _run_repo(req, st):
         code = pytest.main(args, plugins=[_PytestPlugin(st)])
         if st.run == 0 and not st.failures:
             st.fail(" ".join(ids), "no_tests", "pytest ran no test (exit %s)" % int(code))
+        _wrong_module(req, st, sys.modules.get(req.get("module") or ""))
         return
     loaded = {}
     for tid in ids:	# unittest: path::Class::test, each test file imported once
@@ -565,6 +768,7 @@ def _run_repo(req, st):
             _run_unittest_case(t, st, tid if type(t).__name__ == "_FailedTest" else None)
     if st.run == 0 and not st.failures:
         st.fail(" ".join(ids), "no_tests", "unittest ran no test")
+    _wrong_module(req, st, sys.modules.get(req.get("module") or ""))
 
 
 def _flatten(suite):
@@ -661,8 +865,7 @@ def host(request_json):
     root, top = req.get("root"), (req.get("module") or "").split(".")[0]
     if not root or not top:
         return "no package"
-    sys.path.insert(0, root)
-    _purge(top, root)
+    _setup_path(req)
     try:
         importlib.import_module(top)
     except BaseException:
@@ -679,24 +882,40 @@ def host(request_json):
 
 # ---- entry -----------------------------------------------------------------
 
+_ENV = ("missing_dependency", "wrong_module", "no_checks")
+
+
 def _verdict(st):
-    mode = st.req.get("mode")
+    mode = st.mode or st.req.get("mode")
+    own = [c for c in st.cats if c not in _ENV]	# failures of the code or its tests
     if st.memory:
         status, cat = "memory", "memory"
     elif st.output_limit:
         status, cat = "output_limit", "output_limit"
+    elif "wrong_module" in st.cats:
+        status, cat = "error", "wrong_module"
+    elif st.env or (st.missing and not own):
+        # The environment failed the tests, not the function.
+        status, cat = "error", "missing_dependency" if st.missing else st.category
+    elif "no_checks" in st.cats and not own:
+        status, cat = "error", "no_checks"
     elif st.category in ("syntax_error", "import_error", "no_tests", "test_error", "harness_error") \
             and st.passed == 0 and (st.run == 0 or st.category != "import_error"):
         status, cat = "error", st.category
     elif st.run == 0:
         status, cat = "error", st.category or "no_tests"
-    elif st.failures or st.passed < st.run:
-        status, cat = "failed", st.category or "exception"
+    elif own or st.passed < st.run:
+        status, cat = "failed", next((c for c in [st.category] if c not in _ENV), None) or \
+            (sorted(own)[0] if own else "exception")
     else:
         status, cat = "passed", "passed"
     v = {"status": status, "tests_run": st.run, "tests_passed": st.passed,
          "failures": st.failures, "category": cat, "mode": mode,
          "namespace": st.namespace}
+    if st.missing:
+        v["missing"] = st.missing
+    if _denied[0]:
+        v["denied"] = _denied[0]
     if st.note:
         v["note"] = st.note
     ex = _examples(st)
@@ -724,6 +943,7 @@ def run(request, report):
     the fork (lib/exec/interp.c)."""
     req = request if isinstance(request, dict) else _loads(request)
     req["name"] = _function_name(req)
+    _denied[0] = 0
     st = State(req)
     sys.dont_write_bytecode = True
     sys.setrecursionlimit(int(req.get("recursion_limit") or 1000))

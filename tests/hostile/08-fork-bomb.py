@@ -1,5 +1,6 @@
-# expect: violation
-# A fork bomb.
+# expect: failed exception
+# denied
+# A fork bomb: the first fork is refused (PermissionError), nothing runs.
 import os
 while True:
     os.fork()

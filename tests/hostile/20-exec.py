@@ -1,4 +1,5 @@
-# expect: violation
-# Replace the process with another program.
+# expect: failed exception
+# denied
+# Replace the process with another program: refused (PermissionError).
 import os
 os.execv("/bin/sh", ["sh", "-c", "echo pwned"])

@@ -1,3 +1,5 @@
-# expect: violation
+# expect: failed exception
+# denied
+# Run a program: refused (PermissionError).
 import subprocess
 subprocess.run(["/bin/true"])

@@ -20,7 +20,15 @@ static int c_print(void *a)
 	(void)a;
 	return write(1, "out.", 4) == 4 && write(2, "err.", 4) == 4 ? 0 : 1;
 }
-static int c_fork(void *a) { (void)a; pid_t p = fork(); if (p == 0) _exit(0); return 3; }
+/* fork and execve are refused with EPERM (exit 5), not killed */
+static int c_fork(void *a) { (void)a; pid_t p = fork(); if (p == 0) _exit(0); return p < 0 && errno == EPERM ? 5 : 3; }
+static int c_execve(void *a)
+{
+	(void)a;
+	char *argv[] = { "/bin/true", NULL };
+	execve(argv[0], argv, NULL);
+	return errno == EPERM ? 5 : 3;
+}
 static int c_inet(void *a) { (void)a; return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 3 : 4; }
 static int c_unix(void *a) { (void)a; return socket(AF_UNIX, SOCK_STREAM, 0) >= 0 ? 0 : 1; }
 static int c_spin(void *a) { (void)a; for (volatile unsigned long i = 0;; i++) ; return 0; }
@@ -119,7 +127,9 @@ static int zygote(void *arg)
 	sbx_outcome_free(&o);
 	CHECK(RUN(c_print) && o.out && strstr(o.out, "out.") && strstr(o.out, "err."), "stdout and stderr captured");
 	sbx_outcome_free(&o);
-	CHECK(RUN(c_fork) && o.signo == SIGSYS, "fork is a violation (SIGSYS)");
+	CHECK(RUN(c_fork) && o.exited && o.code == 5, "fork is refused with EPERM");
+	sbx_outcome_free(&o);
+	CHECK(RUN(c_execve) && o.exited && o.code == 5, "execve is refused with EPERM");
 	sbx_outcome_free(&o);
 	CHECK(RUN(c_inet) && o.signo == SIGSYS, "an AF_INET socket is a violation");
 	sbx_outcome_free(&o);
