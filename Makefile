@@ -149,7 +149,11 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@B=$(B) SANITIZE=$(SANITIZE) sh tests/run $(T)
 
+# Only for bench/train.sh's PyTorch baseline (large, and no test needs it).
+BENCH_DEBS := python3-torch
+
 bench: all
+	@$(MAKE) --no-print-directory deps-apt DEBS="$(BENCH_DEBS)"
 	@for b in bench/*.sh; do echo "== $$b"; B=$(B) sh $$b || exit 1; done
 
 demo: deps

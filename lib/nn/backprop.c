@@ -35,8 +35,8 @@ struct nn_acts {
 	float *dg, *du, *dh;	/* [N, F] */
 	float *dt;		/* [N, rmax] */
 	float *xd;		/* [N, max in]: a linear's input after dropout */
-	float **all[64];	/* every buffer above, for free */
-	int nall;
+	float ***all;		/* every buffer above, for free */
+	int nall, all_cap;
 };
 
 static int max_in(const nn_config *c)
@@ -51,8 +51,11 @@ static int max_in(const nn_config *c)
 static int get(const nn_model *m, nn_acts *s, float **p, size_t n)
 {
 	*p = m->ops->alloc((n ? n : 1) * sizeof(float));
-	if (s->nall < (int)(sizeof s->all / sizeof *s->all))
-		s->all[s->nall++] = p;
+	if (s->nall == s->all_cap) {
+		s->all_cap = s->all_cap ? 2 * s->all_cap : 64;
+		s->all = realloc(s->all, s->all_cap * sizeof *s->all);
+	}
+	s->all[s->nall++] = p;
 	return *p ? 0 : -1;
 }
 
@@ -101,7 +104,7 @@ nn_acts *nn_acts_new(const nn_model *m, const nn_lora *a, int N)
 	if (a && a->rmax)
 		rc |= get(m, s, &s->dt, (size_t)N * a->rmax);
 	s->lossh = malloc(N * sizeof(float));
-	if (rc || s->nall == (int)(sizeof s->all / sizeof *s->all) || !s->lossh) {
+	if (rc || !s->lossh) {
 		nn_acts_free(m, s);
 		return NULL;
 	}
@@ -115,6 +118,7 @@ void nn_acts_free(const nn_model *m, nn_acts *s)
 	for (int i = 0; i < s->nall; i++)
 		if (*s->all[i])
 			m->ops->free(*s->all[i]);
+	free(s->all);
 	for (int l = 0; l < m->c.n_layers; l++)
 		if (s->l[l].probs)
 			m->ops->free(s->l[l].probs);
