@@ -694,6 +694,15 @@ const char *tok_token_str(const tokenizer *t, int32_t id)
 	return t->strs + t->str_off[id];
 }
 
+const char *tok_token_bytes(const tokenizer *t, int32_t id, size_t *len)
+{
+	if (id < 0 || (size_t)id >= t->nvocab || !(t->flags[id] & TOK_PRESENT))
+		return NULL;
+	if (t->flags[id] & TOK_ADDED)
+		return *len = t->str_len[id], t->strs + t->str_off[id];
+	return *len = t->byt_len[id], t->byts + t->byt_off[id];
+}
+
 size_t tok_vocab_size(const tokenizer *t)
 {
 	return t->nvocab;

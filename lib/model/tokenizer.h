@@ -26,6 +26,9 @@ long tok_encode(const tokenizer *t, const char *text, size_t len, int add_specia
  * HF does); skip_special drops special tokens. NULL on an out-of-range id. */
 char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int skip_special, size_t *len);
 int32_t tok_token_id(const tokenizer *t, const char *token);	/* -1 if absent */
+/* The bytes a token decodes to, alone (a piece of a UTF-8 sequence for some byte-level
+ * tokens; an added token's content). NULL if out of range. */
+const char *tok_token_bytes(const tokenizer *t, int32_t id, size_t *len);
 const char *tok_token_str(const tokenizer *t, int32_t id);	/* NULL if out of range */
 size_t tok_vocab_size(const tokenizer *t);
 int tok_is_special(const tokenizer *t, int32_t id);
