@@ -31,7 +31,7 @@ static const ls_opt opts[] = {
 	{ "max-per-group", 0, "N", LS_INT, &o.max_per_group, "keep at most N records per balance group" },
 	{ "stats", 0, "FILE", LS_STR, &o.stats, "write the table per split and group to FILE, not stderr" },
 	{ "format", 0, "F", LS_STR, &o.format, "record (default), instruction or chat" },
-	{ "task", 0, "T", LS_STR, &o.task, "what the formatted example teaches: ir or code (default)" },
+	{ "task", 0, "T", LS_STR, &o.task, "what the formatted example teaches: ir, code (default) or repair" },
 	{ "input", 0, "I", LS_STR, &o.input, "input of the code task: prompt (default) or ir" },
 	{ "instruction", 0, "TEXT", LS_STR, &o.instruction, "the instruction (or system message) text" },
 	{ 0 }
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 	if (f < 0)
 		ls_die(EX_USAGE_, "bad --format: want record, instruction or chat: '%s'", o.format);
 	if (k < 0)
-		ls_die(EX_USAGE_, "bad --task: want ir or code: '%s'", o.task);
+		ls_die(EX_USAGE_, "bad --task: want ir, code or repair: '%s'", o.task);
 	if (in < 0)
 		ls_die(EX_USAGE_, "bad --input: want prompt or ir: '%s'", o.input);
 	S.fmt = (instruct_opts){ f, k, in, o.instruction };
