@@ -31,7 +31,7 @@ static const ls_opt opts[] = {
 	{ "max-per-group", 0, "N", LS_COUNT, &o.max_per_group, "keep at most N records per balance group" },
 	{ "stats", 0, "FILE", LS_OUT, &o.stats, "write the table per split and group to FILE, not stderr" },
 	{ "format", 0, "record|instruction|chat", LS_ENUM, &o.format, "record (default), instruction or chat" },
-	{ "task", 0, "ir|code", LS_ENUM, &o.task, "what the formatted example teaches: ir or code (default)" },
+	{ "task", 0, "ir|code|repair", LS_ENUM, &o.task, "what the formatted example teaches: ir, code (default) or repair" },
 	{ "input", 0, "prompt|ir", LS_ENUM, &o.input, "input of the code task: prompt (default) or ir" },
 	{ "instruction", 0, "TEXT", LS_STR, &o.instruction, "the instruction (or system message) text" },
 	{ 0 }

@@ -18,8 +18,8 @@ int instruct_format_parse(const char *s)
 
 int instruct_task_parse(const char *s)
 {
-	static const char *const names[] = { "ir", "code" };
-	return lookup(s, names, 2);
+	static const char *const names[] = { "ir", "code", "repair" };
+	return lookup(s, names, 3);
 }
 
 int instruct_input_parse(const char *s)
@@ -30,6 +30,9 @@ int instruct_input_parse(const char *s)
 
 const char *instruct_default(instruct_task task, instruct_input input)
 {
+	if (task == INSTRUCT_TASK_REPAIR)
+		return "The Python function below has a bug: one of its tests fails, with the output "
+		       "shown after the code. Answer with the fixed function only.";
 	if (task == INSTRUCT_TASK_IR)
 		return "Write the specification of the Python function described below as "
 		       "JSON in the lift-sys IR: intent, signature, effects, assertions.";
@@ -60,12 +63,42 @@ static jv field_text(jv rec, const char *key)
 	return jv_invalid_with_msg(jv_string_fmt("no '%s' string", key));
 }
 
+jv instruct_repair_input(jv rec)
+{
+	jv code = field_text(rec, "buggy");
+	if (!jv_is_valid(code))
+		return code;
+	jv f = jv_object_get(jv_copy(rec), jv_string("failure"));
+	jv test = jv_get_kind(f) == JV_KIND_OBJECT ? field_text(f, "test") : jv_invalid();
+	jv msg = jv_get_kind(f) == JV_KIND_OBJECT ? field_text(f, "message") : jv_invalid();
+	jv_free(f);
+	if (!jv_is_valid(msg)) {
+		jv_free(code);
+		jv_free(test);
+		jv_free(msg);
+		return jv_invalid_with_msg(jv_string("no 'failure.message' string"));
+	}
+	jv s = jv_string_concat(code, jv_string("\nThe failing test:\n"));
+	if (jv_is_valid(test))
+		s = jv_string_concat(s, test);
+	else
+		jv_free(test);
+	s = jv_string_concat(s, jv_string("\n\nIts output:\n"));
+	return jv_string_concat(s, msg);
+}
+
 jv instruct_make(const instruct_opts *o, jv rec)
 {
 	if (o->format == INSTRUCT_RECORD)
 		return rec;
 	jv input, output;
-	if (o->task == INSTRUCT_TASK_IR || o->input == INSTRUCT_FROM_IR) {
+	if (o->task == INSTRUCT_TASK_REPAIR) {
+		input = instruct_repair_input(rec);
+		jv fix = jv_object_get(jv_copy(rec), jv_string("fix"));
+		output = jv_get_kind(fix) == JV_KIND_OBJECT ? field_text(fix, "code")
+							    : jv_invalid_with_msg(jv_string("no 'fix.code' string"));
+		jv_free(fix);
+	} else if (o->task == INSTRUCT_TASK_IR || o->input == INSTRUCT_FROM_IR) {
 		jv ir = instruct_ir_text(jv_object_get(jv_copy(rec), jv_string("ir")));
 		if (o->task == INSTRUCT_TASK_IR) {
 			input = field_text(rec, "prompt");
@@ -99,8 +132,8 @@ jv instruct_make(const instruct_opts *o, jv rec)
 		out = jv_object_set(out, jv_string("split"), split);
 	else
 		jv_free(split);
-	out = jv_object_set(out, jv_string("task"),
-			    jv_string(o->task == INSTRUCT_TASK_IR ? "ir" : "code"));
+	out = jv_object_set(out, jv_string("task"), jv_string(o->task == INSTRUCT_TASK_IR ? "ir" :
+								  o->task == INSTRUCT_TASK_REPAIR ? "repair" : "code"));
 	if (o->format == INSTRUCT_INSTRUCTION) {
 		out = jv_object_set(out, jv_string("instruction"), jv_string(text));
 		out = jv_object_set(out, jv_string("input"), input);

@@ -8,6 +8,9 @@
  *              with sorted keys, without "quality" (a judgement of the IR, not
  *              part of the specification a model should write)
  *   task code: input = "prompt" (or the IR JSON with input ir), output = "code"
+ *   task repair: input = a repair task's (ls-break) "buggy" code, then its
+ *              failing test and that test's output ("failure"); output = the
+ *              fixed code ("fix.code")
  * "id" and "split" are kept so that evaluation can join results by id.
  */
 #ifndef LS_INSTRUCT_H
@@ -15,7 +18,7 @@
 #include <jv.h>
 
 typedef enum { INSTRUCT_RECORD, INSTRUCT_INSTRUCTION, INSTRUCT_CHAT } instruct_format;
-typedef enum { INSTRUCT_TASK_IR, INSTRUCT_TASK_CODE } instruct_task;
+typedef enum { INSTRUCT_TASK_IR, INSTRUCT_TASK_CODE, INSTRUCT_TASK_REPAIR } instruct_task;
 typedef enum { INSTRUCT_FROM_PROMPT, INSTRUCT_FROM_IR } instruct_input;
 
 typedef struct {
@@ -27,13 +30,17 @@ typedef struct {
 
 /* Parse flag values; -1 when not a known name. */
 int instruct_format_parse(const char *s);	/* record | instruction | chat */
-int instruct_task_parse(const char *s);		/* ir | code */
+int instruct_task_parse(const char *s);		/* ir | code | repair */
 int instruct_input_parse(const char *s);	/* prompt | ir */
 const char *instruct_default(instruct_task task, instruct_input input);
 
 /* The IR as the text a model writes: compact, sorted keys, no "quality".
  * Consumes ir; returns a string or invalid when ir is not an object. */
 jv instruct_ir_text(jv ir);
+
+/* The input of a repair task: its buggy code, failing test and output.
+ * Borrows rec; a string, or invalid naming the missing field. */
+jv instruct_repair_input(jv rec);
 
 /* Format one record (consumed). With INSTRUCT_RECORD the record comes back
  * unchanged. When a field the task needs is missing or of the wrong type,

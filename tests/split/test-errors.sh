@@ -30,6 +30,8 @@ ok_if "SYNOPSIS matches the usage line" sh -c "ls-split --help | grep -qF 'ls-sp
 jq -nc 'range(0; 300) | {id: "fn-\(.)", repo: {name: "r\(. % 9)"}, module: "m\(. % 5)", kind: (["function", "method"][. % 2]),
 	prompt: "Do \(.).", code: "def f():\n    pass\n", ir: {intent: {summary: "does thing \(.)"}}}' >"$T/validated.jsonl"
 cp "$T/validated.jsonl" "$T/train.jsonl"
+jq -c '. + {buggy: "def f():\n    return 1\n", failure: {test: "f()", message: "expected None"}, fix: {code: .code}}' \
+	"$T/validated.jsonl" >"$T/repair_train.jsonl"
 sed -n '/^\.Sh EXAMPLES/,/^\.Sh SEE/p' "$man" | sed -n '/^\.Bd/,/^\.Ed/{/^\./d;p}' >"$T/examples"
 n=0
 while IFS= read -r cmd; do

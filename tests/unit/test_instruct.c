@@ -67,5 +67,24 @@ int main(void)
 	char *g = fmt(INSTRUCT_INSTRUCTION, INSTRUCT_TASK_IR, INSTRUCT_FROM_PROMPT, NULL, rec);
 	T_OK(g && strstr(g, instruct_default(INSTRUCT_TASK_IR, INSTRUCT_FROM_PROMPT)), "default instruction");
 	free(g);
+
+	/* repair tasks (ls-break): buggy code and the failing output in, the fix out */
+	const char *rep = "{\"id\":\"fn-1-b1\",\"split\":\"train\",\"buggy\":\"def f():\\n    return 2\\n\","
+			  "\"failure\":{\"category\":\"wrong_output\",\"test\":\"f()\",\"message\":\"expected 1\"},"
+			  "\"fix\":{\"id\":\"fn-1\",\"code\":\"def f():\\n    return 1\\n\"}}";
+	T_EQ_INT(instruct_task_parse("repair"), INSTRUCT_TASK_REPAIR, "task name repair");
+	FMT(INSTRUCT_INSTRUCTION, INSTRUCT_TASK_REPAIR, INSTRUCT_FROM_PROMPT, "I", rep,
+	    "{\"id\":\"fn-1-b1\",\"split\":\"train\",\"task\":\"repair\",\"instruction\":\"I\","
+	    "\"input\":\"def f():\\n    return 2\\n\\nThe failing test:\\nf()\\n\\nIts output:\\nexpected 1\","
+	    "\"output\":\"def f():\\n    return 1\\n\"}",
+	    "instruction, repair: buggy code and failing output to the fix");
+	g = fmt(INSTRUCT_CHAT, INSTRUCT_TASK_REPAIR, INSTRUCT_FROM_PROMPT, NULL, rep);
+	T_OK(g && strstr(g, "\"role\":\"assistant\",\"content\":\"def f():\\n    return 1\\n\"") &&
+	     strstr(g, instruct_default(INSTRUCT_TASK_REPAIR, INSTRUCT_FROM_PROMPT)), "chat, repair: default system text");
+	free(g);
+	FMT(INSTRUCT_INSTRUCTION, INSTRUCT_TASK_REPAIR, INSTRUCT_FROM_PROMPT, NULL, "{\"id\":\"x\",\"buggy\":\"b\"}",
+	    "<no 'failure.message' string>", "repair: a mutant the tests did not check is refused");
+	FMT(INSTRUCT_INSTRUCTION, INSTRUCT_TASK_REPAIR, INSTRUCT_FROM_PROMPT, NULL, "{\"id\":\"x\",\"code\":\"c\"}",
+	    "<no 'buggy' string>", "repair: not a repair task");
 	return t_done();
 }
