@@ -84,6 +84,27 @@ $(B)/obj/grammar/%.o: $(GRAMMAR)/src/%.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g $(SANFLAGS) -DTREE_SITTER_REUSE_ALLOCATOR -I$(GRAMMAR)/src -c -o $@ $<
 
+# ---- the CUDA backend (lib/cuda/) -------------------------------------------
+# Built whenever nvcc is found: kernels.cu becomes one fatbin for sm_80 and
+# sm_90 (+ compute_90 PTX), warnings as errors, embedded into ops_cuda.o; the
+# driver and cuBLAS are dlopen'd at run time, so the binaries need no CUDA
+# library to start. Without nvcc ops_cuda.c builds its "no CUDA" half.
+NVCC    ?= $(firstword $(wildcard /usr/local/cuda/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
+CUDA_INC ?= $(patsubst %/bin/nvcc,%/include,$(NVCC))
+NVCCFLAGS ?= -O3 -std=c++17 -Werror all-warnings -Xcompiler -Wall,-Wextra,-Werror \
+	-gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+	-gencode arch=compute_90,code=compute_90
+CUDA_FATBIN := build/cuda/kernels.fatbin
+ifneq ($(NVCC),)
+$(CUDA_FATBIN): lib/cuda/kernels.cu lib/nn/ops.h
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCCFLAGS) -Ilib --fatbin -o $@ $<
+$(B)/obj/lib/cuda/ops_cuda.o: CPPFLAGS += -DLS_CUDA -DLS_CUDA_FATBIN='"$(CUDA_FATBIN)"' -I$(CUDA_INC)
+$(B)/obj/lib/cuda/ops_cuda.o: $(CUDA_FATBIN)
+else ifeq ($(MAKELEVEL),0)
+$(info CUDA: nvcc not found; building without the GPU backend (--device cuda will say so))
+endif
+
 $(GRAMMAR)/src/parser.c:
 	@echo "tree-sitter-python grammar missing: run 'make deps' first" >&2; exit 1
 

@@ -1,14 +1,18 @@
 /* ls-infer — completions for records: a local Llama/Qwen3 model (+ LoRA
  * adapter) on the CPU, or an OpenAI-compatible endpoint; or tokens. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <curl/curl.h>
+#include "cuda/ops_cuda.h"
 #include "model/infer.h"
 #include "model/models.h"
 #include "rec/tool.h"
 
 static struct {
 	const char *model, *adapter, *tokenizer, *input, *output, *system, *tpl;
-	const char *endpoint, *key_env, *use, *models;
+	const char *endpoint, *key_env, *use, *models, *device;
+	int self_test;
 	int merge, no_think, tokenize, detokenize, max_tokens, top_k, retries, concurrency;
 	double temperature, top_p, timeout;
 	ls_strlist stop;
@@ -32,6 +36,8 @@ static const ls_opt opts[] = {
 	{ "stop", 0, "TEXT", LS_LIST, &o.stop, "end the completion at TEXT (repeatable; cut from the output)" },
 	{ "tokenize", 0, NULL, LS_FLAG, &o.tokenize, "add the token ids of --input-field (default text) as tokens" },
 	{ "detokenize", 0, NULL, LS_FLAG, &o.detokenize, "add the text of the ids in --input-field (default tokens) as text" },
+	{ "device", 0, "NAME", LS_STR, &o.device, "cpu, cuda or auto: the GPU when one works (default auto)" },
+	{ "self-test", 0, NULL, LS_FLAG, &o.self_test, "check every op of --device against the CPU's and exit" },
 	{ "endpoint", 0, "URL", LS_STR, &o.endpoint, "an OpenAI-compatible server (e.g. http://host:8000/v1)" },
 	{ "api-key-env", 0, "VAR", LS_STR, &o.key_env, "environment variable with the API key (default OPENAI_API_KEY)" },
 	{ "concurrency", 0, "N", LS_INT, &o.concurrency, "requests in flight with --endpoint (default 4)" },
@@ -56,6 +62,20 @@ int main(int argc, char **argv)
 				  "  ls-infer --endpoint http://localhost:8000/v1 --model qwen3 < suite.jsonl\n"
 				  "  ls-infer --tokenize --tokenizer tokenizer.json < texts.jsonl\n" };
 	ls_parse(&t, argc, argv);
+	/* the math backend, for a local model (and the self-test) */
+	const nn_ops *ops = NULL;
+	char err[1024], notice[512];
+	if (o.self_test || (!o.endpoint && !o.tokenize && !o.detokenize)) {
+		if (!(ops = nn_device_open(o.device ? o.device : "auto", err, sizeof err, notice, sizeof notice))) {
+			if (o.self_test && strstr(err, "no CUDA device"))
+				printf("skipped: %s\n", strstr(err, "no CUDA device"));
+			ls_die(strstr(err, "unknown device") ? EX_USAGE_ : EX_UNAVAILABLE_, "%s", err);
+		}
+		if (notice[0] && o.device)	/* quiet when auto is only the default */
+			ls_warn("%s", notice);
+		if (o.self_test)
+			return nn_self_test(ops, t.seed, stdout) ? EX_SOFTWARE_ : 0;
+	}
 	if (o.tokenize && o.detokenize)
 		ls_usage_error(&t, "--tokenize and --detokenize exclude each other");
 	if (o.temperature < 0)
@@ -67,7 +87,6 @@ int main(int argc, char **argv)
 	if (o.timeout <= 0)
 		ls_usage_error(&t, "--timeout: must be above 0: '%g'", o.timeout);
 	/* --use NAME, or the models file's default when no model is named */
-	char err[1024];
 	model_spec use;
 	int ust, picked = models_pick(o.models, o.use, !o.model && !o.endpoint && !o.tokenize && !o.detokenize,
 				      &use, &ust, err, sizeof err);
@@ -78,7 +97,7 @@ int main(int argc, char **argv)
 	if (!o.model && !picked && !(o.tokenizer && (o.tokenize || o.detokenize)))
 		ls_usage_error(&t, "--model is required (or --use NAME, or a default in the models file)");
 	infer_opts io = {
-		.model = o.model, .adapter = o.adapter, .merge = o.merge, .tokenizer = o.tokenizer,
+		.ops = ops, .model = o.model, .adapter = o.adapter, .merge = o.merge, .tokenizer = o.tokenizer,
 		.input_field = o.input, .output_field = o.output, .system = o.system,
 		.template_name = o.tpl, .no_think = o.no_think, .tokenize = o.tokenize,
 		.detokenize = o.detokenize, .max_tokens = o.max_tokens, .top_k = o.top_k,

@@ -90,8 +90,9 @@ infer *infer_open(const infer_opts *o, char *err, size_t errsz)
 		snprintf(err, errsz, "--model is required");
 		goto fail;
 	}
-	nn_cpu_ops.set_threads(o->threads);
-	if (!(in->m = nn_model_load(o->model, &nn_cpu_ops, err, errsz)))
+	const nn_ops *ops = o->ops ? o->ops : &nn_cpu_ops;
+	ops->set_threads(o->threads);
+	if (!(in->m = nn_model_load(o->model, ops, err, errsz)))
 		goto fail;
 	if ((size_t)in->m->c.vocab_size < tok_vocab_size(in->tok)) {
 		snprintf(err, errsz, "the tokenizer has %zu tokens, the model's vocab_size is %d",

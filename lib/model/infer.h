@@ -12,7 +12,10 @@
 #include <stddef.h>
 #include <jv.h>
 
+struct nn_ops;
+
 typedef struct {
+	const struct nn_ops *ops;	/* the math backend (cuda/ops_cuda.h); NULL: the CPU */
 	const char *model;		/* a model directory; with endpoint, the remote model's name */
 	const char *adapter;		/* PEFT adapter directory or NULL */
 	int merge;			/* merge the adapter into the weights */

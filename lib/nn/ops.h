@@ -126,7 +126,10 @@ extern const nn_ops nn_cpu_ops;
 /* Dropout's mask: element i of the call seeded `seed` is kept when a hash of
  * (seed, i) mapped to [0, 1) is >= p. A function, not a generator's stream, so
  * the backward pass and every backend draw the same mask. */
-static inline int nn_dropout_keep(uint64_t seed, size_t i, float p)
+#ifndef NN_HOSTDEV	/* cuda/kernels.cu defines it __host__ __device__: the same mask on the GPU */
+#define NN_HOSTDEV
+#endif
+static inline NN_HOSTDEV int nn_dropout_keep(uint64_t seed, size_t i, float p)
 {
 	uint64_t z = seed + 0x9e3779b97f4a7c15ull * (i + 1);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
