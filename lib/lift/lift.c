@@ -940,31 +940,21 @@ static jv evidence_item(jv source, int line)
 
 static double round3(double x) { return floor(x * 1000 + 0.5) / 1000; }
 
-jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
+/* What the steps of lift_ir tell one another (and the quality score counts). */
+typedef struct {
+	int def_line, doc_line, has_doc;
+	int typed, described;		/* parameters with a type, a description */
+	const char *rsrc;		/* where the return type came from; NULL: a hole */
+	int nexamples, nassert;
+	jv holes;
+} ir_state;
+
+/* signature.parameters: each one's type from its annotation, the docstring,
+ * the class (self, cls), its default or an isinstance check; else a hole. */
+static jv ir_params(walk *w, const lift_fn *f, jv rec, ir_state *st)
 {
 	const ds_doc *d = &f->ds;
-	walk w = { 0 };
-	w.ctx = c;
-	w.f = f;
-	w.src = f->src;
-	w.assertions = jv_array();
-	w.leading = 1;
-	w.only_stubs = 1;
-	w.globals = jv_object_get(jv_copy(rec), jv_string("globals"));
-	visit_block(&w, f->body, (TSNode){ 0 }, 1, 0);
-	jv effects = effects_jv(&w);
-	jv_free(w.globals);
-
-	int def_line = f->line_base + 1;
-	int doc_line = f->doc_line ? f->doc_line + f->line_base : 0;
-	int has_doc = d->summary && *d->summary;
-	jv holes = jv_array();
-	jv name = span_str(f->name);
-	char *sig = lift_signature(f);
-
-	/* signature */
 	jv cls = jv_null();
-	int typed = 0, described = 0;
 	jv params = jv_array();
 	for (int i = 0; i < f->nparams; i++) {
 		const lift_param *p = &f->params[i];
@@ -974,7 +964,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 		jv type = jv_null();
 		const char *src = NULL;
 		if (p->annotation.n)
-			type = type_text(&w, p->annotation), src = "annotation";
+			type = type_text(w, p->annotation), src = "annotation";
 		else if (de && de->type)
 			type = jv_string(de->type), src = "docstring";
 		else if (i == 0 && (!strcmp(pname, "self") || !strcmp(pname, "cls"))) {
@@ -986,25 +976,25 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 			}
 		}
 		if (jv_get_kind(type) == JV_KIND_NULL && p->dflt.n) {
-			const char *t = expr_type(&w, p->dflt_node);
+			const char *t = expr_type(w, p->dflt_node);
 			if (t && strcmp(t, "None"))
 				type = jv_string(t), src = "default";
 		}
 		if (jv_get_kind(type) == JV_KIND_NULL) {
-			type = isinstance_type(&w, pname);
+			type = isinstance_type(w, pname);
 			if (jv_get_kind(type) == JV_KIND_STRING)
 				src = "isinstance";
 		}
 		if (src)
-			typed++;
+			st->typed++;
 		else {
 			char id[300];
 			snprintf(id, sizeof id, "%s_type", pname);
-			holes = jv_array_append(holes, hole(id, "type", jv_string_fmt("type of '%s' unknown", pname), "signature"));
+			st->holes = jv_array_append(st->holes, hole(id, "type", jv_string_fmt("type of '%s' unknown", pname), "signature"));
 		}
 		jv desc = de && de->desc ? jv_string(de->desc) : jv_null();
-		described += de && de->desc;
-		jv dflt = p->dflt.n ? type_text(&w, p->dflt) : (de && de->dflt ? jv_string(de->dflt) : jv_null());
+		st->described += de && de->desc;
+		jv dflt = p->dflt.n ? type_text(w, p->dflt) : (de && de->dflt ? jv_string(de->dflt) : jv_null());
 		jv o = jv_object();
 		o = jv_object_set(o, jv_string("name"), jv_string(pname));
 		o = jv_object_set(o, jv_string("type_hint"), type);
@@ -1015,11 +1005,18 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 		params = jv_array_append(params, o);
 	}
 	jv_free(cls);
+	return params;
+}
 
+/* signature.returns: from the annotation, the docstring, or what the body
+ * returns; else a hole. */
+static jv ir_returns(const walk *w, const lift_fn *f, ir_state *st)
+{
+	const ds_doc *d = &f->ds;
 	jv ret = jv_null();
 	const char *rsrc = NULL;
 	if (f->returns.n)
-		ret = type_text(&w, f->returns), rsrc = "annotation";
+		ret = type_text(w, f->returns), rsrc = "annotation";
 	else if (f->is_generator) {
 		const char *it = f->is_async ? "AsyncIterator" : "Iterator";
 		if (d->has_yields && d->yields.type)
@@ -1028,34 +1025,48 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 			ret = jv_string(d->returns.type), rsrc = "docstring";
 	} else if (d->has_returns && d->returns.type)
 		ret = jv_string(d->returns.type), rsrc = "docstring";
-	else if (!w.ret_values && w.nstmts && !w.only_stubs)	/* a stub tells nothing */
+	else if (!w->ret_values && w->nstmts && !w->only_stubs)	/* a stub tells nothing */
 		ret = jv_string("None"), rsrc = "body";
-	else if (w.ret_values && !w.ret_unknown && w.ret_type)
-		ret = w.ret_none ? jv_string_fmt("Optional[%s]", w.ret_type) : jv_string(w.ret_type), rsrc = "body";
+	else if (w->ret_values && !w->ret_unknown && w->ret_type)
+		ret = w->ret_none ? jv_string_fmt("Optional[%s]", w->ret_type) : jv_string(w->ret_type), rsrc = "body";
 	if (!rsrc)
-		holes = jv_array_append(holes, hole("return_type", "type",
-						    jv_string(f->is_generator ? "type of the values yielded unknown"
-									      : "return type unknown"),
-						    "signature"));
+		st->holes = jv_array_append(st->holes, hole("return_type", "type",
+							    jv_string(f->is_generator ? "type of the values yielded unknown"
+										      : "return type unknown"),
+							    "signature"));
+	st->rsrc = rsrc;
+	return ret;
+}
 
+static jv ir_signature(walk *w, const lift_fn *f, jv rec, jv name, ir_state *st)
+{
+	jv params = ir_params(w, f, rec, st);
+	jv ret = ir_returns(w, f, st);
 	jv sg = jv_object();
 	sg = jv_object_set(sg, jv_string("name"), jv_copy(name));
 	sg = jv_object_set(sg, jv_string("parameters"), params);
 	sg = jv_object_set(sg, jv_string("returns"), ret);
-	sg = jv_object_set(sg, jv_string("returns_source"), rsrc ? jv_string(rsrc) : jv_null());
+	sg = jv_object_set(sg, jv_string("returns_source"), st->rsrc ? jv_string(st->rsrc) : jv_null());
 	sg = jv_object_set(sg, jv_string("async"), jv_bool(f->is_async));
 	sg = jv_object_set(sg, jv_string("generator"), jv_bool(f->is_generator));
-	sg = jv_object_set(sg, jv_string("line"), jv_number(def_line));
+	sg = jv_object_set(sg, jv_string("line"), jv_number(st->def_line));
+	return sg;
+}
 
-	/* assertions from the docstring: raises, returns, examples */
+/* Assertions from the docstring, after the body's: raises, returns and the
+ * doctest examples (one-line source, checked output). */
+static void ir_doc_assertions(walk *w, const lift_fn *f, ir_state *st)
+{
+	const ds_doc *d = &f->ds;
+	int doc_line = st->doc_line;
 	for (int i = 0; i < d->nraises; i++) {
 		jv why = d->raises[i].desc ? jv_string(d->raises[i].desc) : jv_string("documented in the docstring");
-		add_assertion(&w, jv_string_fmt("raises %s", d->raises[i].name), why, "raises",
+		add_assertion(w, jv_string_fmt("raises %s", d->raises[i].name), why, "raises",
 			      doc_line ? doc_line + d->raises[i].line - 1 : 0);
 	}
 	const ds_entry *rv = f->is_generator && d->has_yields ? &d->yields : d->has_returns ? &d->returns : NULL;
 	if (rv && rv->desc)
-		add_assertion(&w, jv_string_fmt("%s %s", rv == &d->yields ? "yields" : "returns", rv->desc),
+		add_assertion(w, jv_string_fmt("%s %s", rv == &d->yields ? "yields" : "returns", rv->desc),
 			      jv_string(rv == &d->yields ? "docstring Yields section" : "docstring Returns section"),
 			      "postcondition", doc_line ? doc_line + rv->line - 1 : 0);
 	int nexamples = 0;
@@ -1072,23 +1083,29 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 				en--;
 			if (!en)
 				continue;
-			add_assertion(&w, jv_string_fmt("%s raises %.*s", x->source, (int)en, last),
+			add_assertion(w, jv_string_fmt("%s raises %.*s", x->source, (int)en, last),
 				      jv_string("doctest"), "example", line);
 		} else if (!strchr(x->want, '\n'))
-			add_assertion(&w, jv_string_fmt("%s == %s", x->source, x->want), jv_string("doctest"), "example", line);
+			add_assertion(w, jv_string_fmt("%s == %s", x->source, x->want), jv_string("doctest"), "example", line);
 		else
 			continue;
 		nexamples++;
 	}
-	int nassert = w.nassertions - nexamples;
+	st->nexamples = nexamples;
+	st->nassert = w->nassertions - nexamples;
+}
 
-	/* intent */
+/* intent: the docstring's first sentence and the rest, or, without one, a
+ * summary made from the name (and a hole). */
+static jv ir_intent(const lift_fn *f, jv rec, const char *sig, ir_state *st)
+{
+	const ds_doc *d = &f->ds;
 	jv intent = jv_object();
 	jv fkind_hold;
 	const char *fkind = rec_string(rec, "kind", &fkind_hold);
 	if (!fkind || !strcmp(fkind, "async"))
 		fkind = f->nparams && span_eq(f->params[0].name, "self", 4) ? "method" : "function";
-	if (has_doc) {
+	if (st->has_doc) {
 		const char *rest;
 		char *first = ds_first_sentence(d->summary, &rest);
 		size_t chars = 0;	/* the schema counts characters, not bytes */
@@ -1108,7 +1125,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 		intent = jv_object_set(intent, jv_string("summary"), summary);
 		intent = jv_object_set(intent, jv_string("rationale"), rationale);
 		intent = jv_object_set(intent, jv_string("derived"), jv_false());
-		intent = jv_object_set(intent, jv_string("line"), doc_line ? jv_number(doc_line) : jv_null());
+		intent = jv_object_set(intent, jv_string("line"), st->doc_line ? jv_number(st->doc_line) : jv_null());
 		free(first);
 	} else {
 		char *words = lift_name_words(f->name.s, f->name.n);
@@ -1118,15 +1135,21 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 				       jv_string_fmt("%s (%s `%s`)", *words ? words : "Unnamed", fkind, sig));
 		intent = jv_object_set(intent, jv_string("rationale"), jv_null());
 		intent = jv_object_set(intent, jv_string("derived"), jv_true());
-		intent = jv_object_set(intent, jv_string("line"), jv_number(def_line));
-		holes = jv_array_append(holes, hole("intent_summary", "str",
-						    jv_string("no docstring; summary derived from the name"),
-						    "intent"));
+		intent = jv_object_set(intent, jv_string("line"), jv_number(st->def_line));
+		st->holes = jv_array_append(st->holes, hole("intent_summary", "str",
+							    jv_string("no docstring; summary derived from the name"),
+							    "intent"));
 		free(words);
 	}
 	jv_free(fkind_hold);
+	return intent;
+}
 
-	/* metadata and evidence: what each part of the IR was read from */
+/* metadata and evidence: what each part of the IR was read from */
+static jv ir_metadata(const lift_fn *f, jv rec, jv name, const ir_state *st)
+{
+	const ds_doc *d = &f->ds;
+	int def_line = st->def_line, doc_line = st->doc_line;
 	jv evidence = jv_array();
 	if (f->doc && *f->doc)
 		evidence = jv_array_append(evidence, evidence_item(jv_string_fmt("docstring:%s", ds_style_name(d->style)),
@@ -1136,7 +1159,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 		nann += f->params[i].annotation.n > 0;
 	if (nann || f->returns.n)
 		evidence = jv_array_append(evidence, evidence_item(jv_string("annotations"), def_line));
-	if (nexamples)
+	if (st->nexamples)
 		evidence = jv_array_append(evidence, evidence_item(jv_string("doctests"), doc_line ? doc_line : def_line));
 	evidence = jv_array_append(evidence, evidence_item(jv_string("body"), def_line));
 	jv md = jv_object();
@@ -1152,13 +1175,18 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 	jv_free(hold);
 	md = jv_object_set(md, jv_string("line"), jv_number(def_line));
 	md = jv_object_set(md, jv_string("docstring_style"), f->doc ? jv_string(ds_style_name(d->style)) : jv_null());
+	return md;
+}
 
-	/* quality (rubric in docs/IR.md) */
-	int nholes = jv_array_length(jv_copy(holes));
-	double q_intent = has_doc ? 0.25 + (d->description && *d->description ? 0.05 : 0) : 0;
-	double q_types = 0.20 * (f->nparams ? (double)typed / f->nparams : 1.0) + (rsrc ? 0.05 : 0);
-	double q_desc = 0.15 * (f->nparams ? (double)described / f->nparams : has_doc ? 1.0 : 0.0);
-	double q_behav = (nassert > 0 ? 0.10 : 0) + (nexamples > 0 ? 0.10 : 0);
+/* quality (rubric in docs/IR.md) */
+static jv ir_quality(const lift_fn *f, const ir_state *st)
+{
+	const ds_doc *d = &f->ds;
+	int nholes = jv_array_length(jv_copy(st->holes));
+	double q_intent = st->has_doc ? 0.25 + (d->description && *d->description ? 0.05 : 0) : 0;
+	double q_types = 0.20 * (f->nparams ? (double)st->typed / f->nparams : 1.0) + (st->rsrc ? 0.05 : 0);
+	double q_desc = 0.15 * (f->nparams ? (double)st->described / f->nparams : st->has_doc ? 1.0 : 0.0);
+	double q_behav = (st->nassert > 0 ? 0.10 : 0) + (st->nexamples > 0 ? 0.10 : 0);
 	double q_holes = 0.10 * (nholes >= 5 ? 0 : 1.0 - nholes / 5.0);
 	jv q = jv_object();
 	q = jv_object_set(q, jv_string("score"), jv_number(round3(q_intent + q_types + q_desc + q_behav + q_holes)));
@@ -1168,7 +1196,38 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 	comp = jv_object_set(comp, jv_string("descriptions"), jv_number(round3(q_desc)));
 	comp = jv_object_set(comp, jv_string("behaviour"), jv_number(round3(q_behav)));
 	comp = jv_object_set(comp, jv_string("holes"), jv_number(round3(q_holes)));
-	q = jv_object_set(q, jv_string("components"), comp);
+	return jv_object_set(q, jv_string("components"), comp);
+}
+
+/* The IR in steps: walk the body (effects, the body's assertions), then
+ * signature, the docstring's assertions, intent, metadata and quality. */
+jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
+{
+	walk w = { 0 };
+	w.ctx = c;
+	w.f = f;
+	w.src = f->src;
+	w.assertions = jv_array();
+	w.leading = 1;
+	w.only_stubs = 1;
+	w.globals = jv_object_get(jv_copy(rec), jv_string("globals"));
+	visit_block(&w, f->body, (TSNode){ 0 }, 1, 0);
+	jv effects = effects_jv(&w);
+	jv_free(w.globals);
+
+	ir_state st = { 0 };
+	st.def_line = f->line_base + 1;
+	st.doc_line = f->doc_line ? f->doc_line + f->line_base : 0;
+	st.has_doc = f->ds.summary && *f->ds.summary;
+	st.holes = jv_array();
+	jv name = span_str(f->name);
+	char *sig = lift_signature(f);
+
+	jv sg = ir_signature(&w, f, rec, name, &st);
+	ir_doc_assertions(&w, f, &st);
+	jv intent = ir_intent(f, rec, sig, &st);
+	jv md = ir_metadata(f, rec, name, &st);
+	jv q = ir_quality(f, &st);
 
 	jv ir = jv_object();
 	ir = jv_object_set(ir, jv_string("intent"), intent);
@@ -1176,7 +1235,7 @@ jv lift_ir(lift_ctx *c, const lift_fn *f, jv rec, int profile)
 	ir = jv_object_set(ir, jv_string("effects"), effects);
 	ir = jv_object_set(ir, jv_string("assertions"), w.assertions);
 	ir = jv_object_set(ir, jv_string("metadata"), md);
-	ir = jv_object_set(ir, jv_string("holes"), holes);
+	ir = jv_object_set(ir, jv_string("holes"), st.holes);
 	ir = jv_object_set(ir, jv_string("quality"), q);
 	jv_free(name);
 	free(sig);

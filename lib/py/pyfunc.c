@@ -1289,39 +1289,11 @@ static void imports_of(sbuf *o, pyf_file *f, const func *fn)
 	strset_free(&done);
 }
 
-int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, tl_names *names)
+/* "decorators": each decorator's expression, flattened */
+static void put_decorators(sb *o, const pyf_file *f, const func *fn)
 {
-	func *fn = &f->fn[i];
-	const char *src = f->src;
-	TSNode def = fn->def;
-	uint32_t a = ts_node_start_byte(def), b = fn->end;
-	uint32_t col = ts_node_start_point(def).column;
-	json_lit(o, ",\"qualname\":");
-	json_str(o, fn->qualname);
-	json_lit(o, ",\"name\":");
-	json_str(o, fn->info.name);
-	json_lit(o, ",\"kind\":\"");
-	json_lit(o, pyf_kind_name[fn->info.kind]);
-	json_lit(o, fn->info.is_async ? "\",\"is_async\":true" : "\",\"is_async\":false");
-
-	strset_clear(&f->uses);
-	strset_clear(&f->binds);
-	strset_clear(&f->globs);
-	int gen = walk_def(f, def, names);
-	json_lit(o, gen ? ",\"is_generator\":true,\"lineno\":" : ",\"is_generator\":false,\"lineno\":");
-	json_int(o, fn->info.lineno);
-	json_lit(o, ",\"end_lineno\":");
-	json_int(o, fn->info.end_lineno);
-
-	code->n = 0;
-	sb_put(code, "", 0);
-	dedent_into(code, src, a, b, col);
-	sb_putc(code, '\n');
-	json_lit(o, ",\"code\":");
-	pyf_put_string(o, code->b, code->n);
-
 	json_lit(o, ",\"decorators\":[");
-	if (!ts_node_eq(fn->outer, def)) {
+	if (!ts_node_eq(fn->outer, fn->def)) {
 		uint32_t nc = ts_node_named_child_count(fn->outer);
 		int first = 1;
 		for (uint32_t k = 0; k < nc; k++) {
@@ -1330,33 +1302,37 @@ int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, tl_names *names)
 				if (!first)
 					sb_putc(o, ',');
 				first = 0;
-				json_flat(o, ts_node_named_child(d, 0), src);
+				json_flat(o, ts_node_named_child(d, 0), f->src);
 			}
 		}
 	}
 	sb_putc(o, ']');
+}
 
-	/* docstring and body */
+/* The docstring's raw value (malloc'd, *rawlen bytes) or NULL; *ds is its
+ * statement and *str its string node (null nodes without one). */
+static char *docstring_of(const pyf_file *f, TSNode def, TSNode *ds, TSNode *str, size_t *rawlen)
+{
 	TSNode body = ts_node_child_by_field_id(def, K.f_body);
-	TSNode str = { 0 }, ds = { 0 };
 	char *raw = NULL;
-	size_t rawlen = 0;
+	*ds = *str = (TSNode){ 0 };
+	*rawlen = 0;
 	if (!ts_node_is_null(body)) {
-		ds = docstring_stmt(body, &str);
-		if (!ts_node_is_null(ds)) {
-			raw = py_string_value(str, src, &rawlen);
+		*ds = docstring_stmt(body, str);
+		if (!ts_node_is_null(*ds)) {
+			raw = py_string_value(*str, f->src, rawlen);
 			if (!raw)
-				ds = (TSNode){ 0 };
+				*ds = (TSNode){ 0 };
 		}
 	}
-	json_lit(o, ",\"docstring\":");
-	if (raw) {
-		char *clean = pyf_cleandoc(raw, rawlen);
-		json_str(o, clean);
-		free(clean);
-	} else
-		json_lit(o, "null");
-	/* body: the lines after the docstring statement, dedented like code */
+	return raw;
+}
+
+/* "body": the lines after the docstring statement (ds), dedented like code */
+static void put_body(sb *o, const pyf_file *f, TSNode def, TSNode ds, uint32_t b, uint32_t col)
+{
+	const char *src = f->src;
+	TSNode body = ts_node_child_by_field_id(def, K.f_body);
 	sbuf bd = { 0 };
 	sb_put(&bd, "", 0);
 	if (!ts_node_is_null(body)) {
@@ -1408,51 +1384,108 @@ int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, tl_names *names)
 	json_lit(o, ",\"body\":");
 	pyf_put_string(o, bd.b, bd.n);
 	free(bd.b);
+}
 
-	json_lit(o, ",\"signature\":");
-	signature(o, f, def);
-
+/* "class": the enclosing class's name, qualname and bases, or null */
+static void put_class(sb *o, const pyf_file *f, const func *fn)
+{
+	const char *src = f->src;
 	json_lit(o, ",\"class\":");
-	if (!ts_node_is_null(fn->cls)) {
-		TSNode cn = ts_node_child_by_field_id(fn->cls, K.f_name);
-		json_lit(o, "{\"name\":");
-		json_flat(o, cn, src);
-		size_t ql = strlen(fn->qualname) - strlen(fn->info.name) - 1;
-		json_lit(o, ",\"qualname\":");
-		pyf_put_string(o, fn->qualname, ql);
-		json_lit(o, ",\"bases\":[");
-		TSNode sup = ts_node_child_by_field_id(fn->cls, K.f_superclasses);
-		uint32_t nc = ts_node_is_null(sup) ? 0 : ts_node_named_child_count(sup);
-		int first = 1;
-		for (uint32_t k = 0; k < nc; k++) {
-			TSNode x = ts_node_named_child(sup, k);
-			if (ts_node_symbol(x) != K.kwarg && ts_node_symbol(x) != K.comment &&
-			    ts_node_symbol(x) != K.dict_splat) {
-				if (!first)
-					sb_putc(o, ',');
-				first = 0;
-				json_flat(o, x, src);
-			}
+	if (ts_node_is_null(fn->cls)) {
+		json_lit(o, "null");
+		return;
+	}
+	TSNode cn = ts_node_child_by_field_id(fn->cls, K.f_name);
+	json_lit(o, "{\"name\":");
+	json_flat(o, cn, src);
+	size_t ql = strlen(fn->qualname) - strlen(fn->info.name) - 1;
+	json_lit(o, ",\"qualname\":");
+	pyf_put_string(o, fn->qualname, ql);
+	json_lit(o, ",\"bases\":[");
+	TSNode sup = ts_node_child_by_field_id(fn->cls, K.f_superclasses);
+	uint32_t nc = ts_node_is_null(sup) ? 0 : ts_node_named_child_count(sup);
+	int first = 1;
+	for (uint32_t k = 0; k < nc; k++) {
+		TSNode x = ts_node_named_child(sup, k);
+		if (ts_node_symbol(x) != K.kwarg && ts_node_symbol(x) != K.comment &&
+		    ts_node_symbol(x) != K.dict_splat) {
+			if (!first)
+				sb_putc(o, ',');
+			first = 0;
+			json_flat(o, x, src);
 		}
-		json_lit(o, "]}");
+	}
+	json_lit(o, "]}");
+}
+
+/* "doctests" of the raw docstring (str: its node, for line numbers): how many */
+static int put_doctests(sb *o, const char *raw, size_t rawlen, TSNode str)
+{
+	json_lit(o, ",\"doctests\":");
+	if (!raw || !memmem(raw, rawlen, ">>>", 3)) {
+		json_lit(o, "[]");
+		return 0;
+	}
+	jv d = pyf_doctests(raw, rawlen, py_line(str));
+	int ndoc = jv_array_length(jv_copy(d));
+	size_t dl;
+	char *ds_ = rec_dump(d, &dl);
+	sb_put(o, ds_, dl);
+	free(ds_);
+	return ndoc;
+}
+
+int pyf_record_json(pyf_file *f, int i, sb *o, sb *code, tl_names *names)
+{
+	func *fn = &f->fn[i];
+	const char *src = f->src;
+	TSNode def = fn->def;
+	uint32_t a = ts_node_start_byte(def), b = fn->end;
+	uint32_t col = ts_node_start_point(def).column;
+	json_lit(o, ",\"qualname\":");
+	json_str(o, fn->qualname);
+	json_lit(o, ",\"name\":");
+	json_str(o, fn->info.name);
+	json_lit(o, ",\"kind\":\"");
+	json_lit(o, pyf_kind_name[fn->info.kind]);
+	json_lit(o, fn->info.is_async ? "\",\"is_async\":true" : "\",\"is_async\":false");
+
+	strset_clear(&f->uses);
+	strset_clear(&f->binds);
+	strset_clear(&f->globs);
+	int gen = walk_def(f, def, names);
+	json_lit(o, gen ? ",\"is_generator\":true,\"lineno\":" : ",\"is_generator\":false,\"lineno\":");
+	json_int(o, fn->info.lineno);
+	json_lit(o, ",\"end_lineno\":");
+	json_int(o, fn->info.end_lineno);
+
+	code->n = 0;
+	sb_put(code, "", 0);
+	dedent_into(code, src, a, b, col);
+	sb_putc(code, '\n');
+	json_lit(o, ",\"code\":");
+	pyf_put_string(o, code->b, code->n);
+	put_decorators(o, f, fn);
+
+	TSNode ds, str;
+	size_t rawlen;
+	char *raw = docstring_of(f, def, &ds, &str, &rawlen);
+	json_lit(o, ",\"docstring\":");
+	if (raw) {
+		char *clean = pyf_cleandoc(raw, rawlen);
+		json_str(o, clean);
+		free(clean);
 	} else
 		json_lit(o, "null");
-
+	put_body(o, f, def, ds, b, col);
+	json_lit(o, ",\"signature\":");
+	signature(o, f, def);
+	put_class(o, f, fn);
 	json_lit(o, ",\"imports\":");
 	imports_of(o, f, fn);
 	json_lit(o, ",\"globals\":");
 	globals_of(o, f, fn);
-	json_lit(o, ",\"doctests\":");
-	int ndoc = 0;
-	if (raw && memmem(raw, rawlen, ">>>", 3)) {
-		jv d = pyf_doctests(raw, rawlen, py_line(str));
-		ndoc = jv_array_length(jv_copy(d));
-		size_t dl;
-		char *ds_ = rec_dump(d, &dl);
-		sb_put(o, ds_, dl);
-		free(ds_);
-	} else
-		json_lit(o, "[]");
+	int ndoc = put_doctests(o, raw, rawlen, str);
 	free(raw);
 	return ndoc;
 }

@@ -13,13 +13,7 @@
 
 #include "base/strbuf.h"
 #include "model/tokenizer.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "base/clock.h"
 
 /* The whole file, NUL-terminated (malloc'd), or NULL. */
 static char *slurp(const char *path, size_t *n)
@@ -113,9 +107,9 @@ static int drive_decode(const char *path)
 static int drive_bench(const char *path, const char *file, int rounds)
 {
 	char err[512];
-	double t0 = now();
+	double t0 = ls_now();
 	tokenizer *t = tok_load(path, err, sizeof err);
-	double load = now() - t0;
+	double load = ls_now() - t0;
 	if (!t) {
 		fprintf(stderr, "tok-drive: %s\n", err);
 		return 1;
@@ -142,7 +136,7 @@ static int drive_bench(const char *path, const char *file, int rounds)
 	double best = 1e9, first = 0;
 	long ntok = 0;
 	for (int r = 0; r < rounds; r++) {
-		t0 = now();
+		t0 = ls_now();
 		ntok = 0;
 		for (size_t i = 0; i < nrec; i++) {
 			int32_t *ids;
@@ -155,7 +149,7 @@ static int drive_bench(const char *path, const char *file, int rounds)
 			ntok += k;
 			free(ids);
 		}
-		double dt = now() - t0;
+		double dt = ls_now() - t0;
 		if (!r)
 			first = dt;
 		if (dt < best)

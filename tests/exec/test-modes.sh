@@ -86,6 +86,6 @@ if [ -f $STD/test/test_bisect.py ]; then
 		test "$(jq -r '.exec | "\(.status) \(.tests_run) \(.tests_passed) \(.failures[0].test)"' "$T/u.out")" = \
 		"failed 5 4 tests/test_bisect.py::TestBisectPython::test_nope"
 else
-	skip "libpython3.11-testsuite is not installed"
+	skip_dep "libpython3.11-testsuite is not installed"
 fi
 done_testing

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 STDLIB=$($PY -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 ok_if "ls-extract reads the standard library" \
-	sh -c "echo '$STDLIB' | ls-extract --include-nested --no-dedup -q > '$T/mine.jsonl'"
+	sh -c "echo '$STDLIB' | ls-extract --include-nested --include-test-code --no-dedup -q > '$T/mine.jsonl'"
 cat > "$T/cmp.py" <<'PY'
 import ast, json, os, sys
 root, mine_path = sys.argv[1], sys.argv[2]
@@ -64,8 +64,8 @@ grep '^#' "$T/.out"
 # the same on Debian packages not written by the standard library's authors
 for pkg in networkx boltons; do
 	d=/usr/lib/python3/dist-packages/$pkg
-	if [ ! -d "$d" ]; then skip "python3-$pkg not installed"; continue; fi
-	echo "$d" | ls-extract --include-nested --no-dedup -q > "$T/$pkg.jsonl"
+	if [ ! -d "$d" ]; then skip_dep "python3-$pkg not installed"; continue; fi
+	echo "$d" | ls-extract --include-nested --include-test-code --no-dedup -q > "$T/$pkg.jsonl"
 	ok_if "$pkg: same functions and docstrings as ast" $PY "$T/cmp.py" "$d" "$T/$pkg.jsonl"
 	grep '^#' "$T/.out"
 done

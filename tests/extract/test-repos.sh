@@ -129,7 +129,7 @@ sys.exit(1 if bad or n < 50 else 0)
 PY
 	ok_if "doctests split exactly as doctest.DocTestParser" sh -c "cd '$T/mi/..' && PYTHONPATH=$DIST $PY '$T/dt.py' '$T/mi.jsonl'"
 else
-	skip "python3-more-itertools not installed"
+	skip_dep "python3-more-itertools not installed"
 fi
 
 # --- test linking: toolz ships its tests --------------------------------------------
@@ -149,7 +149,7 @@ if [ -d $DIST/toolz/tests ]; then
 	ok_if "--require-tests keeps many toolz functions" test "$(wc -l < "$T/tzt.jsonl")" -gt 40
 	ok_if "--skip-test-code drops test files' functions" test -z "$(jq -r 'select(.path|test("/tests/"))|.id' "$T/tzt.jsonl")"
 else
-	skip "python3-toolz not installed"
+	skip_dep "python3-toolz not installed"
 fi
 
 # --- top-level test.py / tests.py are test code (python-slugify's layout) ----------

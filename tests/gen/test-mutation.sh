@@ -7,7 +7,7 @@
 
 EXEC=${LS_EXEC:-$(command -v ls-exec)}
 if [ -z "$EXEC" ]; then
-	skip "ls-exec is not built: no suite to mutate"
+	skip_dep "ls-exec is not built: no suite to mutate"
 	done_testing
 	exit
 fi

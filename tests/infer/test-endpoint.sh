@@ -2,7 +2,7 @@
 # ls-infer --endpoint against a local OpenAI-compatible server (fake-openai.py):
 # the request, the key, retries with backoff, the concurrency limit, errors.
 . "$(dirname "$0")/../lib.sh"
-[ -x "$PY" ] || { skip "no $PY"; done_testing; exit; }
+[ -x "$PY" ] || { skip_dep "no $PY"; done_testing; exit; }
 "$PY" "$TOP/tests/infer/fake-openai.py" "$T/port" sekrit & srv=$!
 trap 'kill $srv 2>/dev/null; rm -rf "$T"' EXIT
 i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -93,7 +93,7 @@ if [ -f "$Q" ]; then
 		ls-infer --model "$T/q" -n 1 2>/dev/null | jq .tokens_in >"$T/q2"
 	echo 9 >"$T/q2w"	# <|im_start|> user \n hi <|im_end|> \n <|im_start|> assistant \n
 	same "Qwen's chat template in Qwen3's ids" "$T/q2" "$T/q2w"
-else skip "no Qwen3 tokenizer (npm reference package)"; fi
+else skip_dep "no Qwen3 tokenizer (npm reference package)"; fi
 
 # errors
 ls-infer --model "$T/nowhere" <"$T/in.jsonl" >/dev/null 2>"$T/e1"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 here=$TOP/tests/lift
 schema=$TOP/docs/schema/ir.schema.json
-[ -d /usr/lib/python3.11 ] || { skip "no /usr/lib/python3.11"; done_testing; exit; }
+[ -d /usr/lib/python3.11 ] || { skip_dep "no /usr/lib/python3.11"; done_testing; exit; }
 $PY "$here/mkrecords.py" /usr/lib/python3.11 > "$T/in.jsonl"
 n=$(wc -l < "$T/in.jsonl")
 ok_if "standard library records: $n (over 10000)" test "$n" -gt 10000
@@ -24,7 +24,7 @@ if command -v ls-extract > /dev/null 2>&1; then
 	L=/usr/lib/python3.11
 	mkrepo "$T/repo" $L/*.py $L/json $L/email $L/collections $L/asyncio $L/concurrent $L/importlib \
 		$L/logging $L/urllib $L/http $L/xml > /dev/null 2>&1
-	echo "$T/repo" | ls-extract -q --no-dedup --include-nested > "$T/ex.jsonl"
+	echo "$T/repo" | ls-extract -q --no-dedup --include-nested --include-test-code > "$T/ex.jsonl"
 	m=$(wc -l < "$T/ex.jsonl")
 	ok_if "ls-extract records: $m (over 5000)" test "$m" -gt 5000
 	ls-lift -j 2 "$T/ex.jsonl" > "$T/exfull.jsonl" 2> "$T/err"
@@ -33,6 +33,6 @@ if command -v ls-extract > /dev/null 2>&1; then
 	ls-prompt -q -j 2 "$T/ex.jsonl" > "$T/exprompts.jsonl"
 	ok_if "ls-extract records: no prompt holds a line of its body" $PY "$TOP/tests/prompt/leakcheck.py" "$T/exprompts.jsonl"
 else
-	skip "ls-extract not built: its records are not checked here"
+	skip_dep "ls-extract not built: its records are not checked here"
 fi
 done_testing

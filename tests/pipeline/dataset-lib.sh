@@ -2,7 +2,7 @@
 # Source after tests/lib.sh. Sets CORPUS (a file of repository paths).
 need_tools() {
 	for t in ls-repos ls-extract ls-lift ls-prompt ls-exec ls-split; do
-		command -v $t >/dev/null 2>&1 || { skip "$t is not built yet"; done_testing; exit 0; }
+		command -v $t >/dev/null 2>&1 || { skip_dep "$t is not built yet"; done_testing; exit 0; }
 	done
 }
 # Two real libraries with doctests and tests, as git repositories.

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/dataset-lib.sh"
 need_tools
-make_corpus || { skip "cannot build the corpus"; done_testing; exit 0; }
+make_corpus || { skip_dep "cannot build the corpus"; done_testing; exit 0; }
 DS=$TOP/pipelines/dataset
 
 "$DS" --out "$T/all" --repos "$CORPUS" --target 0 --workers 2 >"$T/all.log" 2>&1

