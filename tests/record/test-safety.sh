@@ -48,6 +48,8 @@ ls-infer --template nope --tokenizer x < /dev/null > /dev/null 2> "$T/err"; rc=$
 ok_if "ls-infer --template: the valid values" sh -c "test $rc = 64 && grep -q 'want chatml or raw' '$T/err'"
 ls-extract --min-lines -2 < /dev/null > /dev/null 2> "$T/err"; rc=$?
 ok_if "ls-extract negative --min-lines: exit 64" sh -c "test $rc = 64 && grep -q -- '--min-lines: must not be negative' '$T/err'"
+ls-gen --only nosuch --no-exec > /dev/null 2> "$T/err"; rc=$?
+ok_if "ls-gen --only: an unknown category is refused with the list" sh -c "test $rc = 64 && grep -q \"unknown category 'nosuch' (the templates have: .*list-search\" '$T/err'"
 ls-gen --report "$T/no/dir/r.json" --no-exec > /dev/null 2> "$T/err"; rc=$?
 ok_if "ls-gen --report not writable: refused before any work" sh -c "test $rc = 74 && ! grep -q 'tasks' '$T/err'"
 
@@ -125,4 +127,18 @@ echo "# changed" >> "$T/share/exec/harness.py"
 LS_DATADIR=$T/share "$R" --cache "$T/bc" "$T/in.jsonl" > /dev/null 2> "$T/e2"
 ok_if "same data files: cache hits" grep -q "cache 500 hits 0 misses" "$T/e1"
 ok_if "a data file changed: the cache misses" grep -q "cache 0 hits 500 misses" "$T/e2"
+
+# The pull-style reader (ls_next) and a second input stream (ls_open_input).
+printf '{"id":"a","n":1}\n\n{"id":"b","n":2}\n' > "$T/p1.jsonl"
+printf '{"id":"c","n":3}\nnot json\n{"id":"d","n":4}\n' > "$T/p2.jsonl"
+"$R" --pull --also "$T/p2.jsonl" "$T/p1.jsonl" > "$T/out" 2> "$T/err"; rc=$?
+jq -r .at "$T/out" | sed "s|$T/||" | tr '\n' ' ' > "$T/at"
+ok_if "ls_next and a second stream: FILE:LINE with each record, in order" test "$(cat "$T/at")" = "p1.jsonl:1 p1.jsonl:3 p2.jsonl:1 p2.jsonl:3 "
+ok_if "a malformed line in the second stream: counted, exit 65" sh -c "test $rc = 65 && grep -q '4 in, 4 out, 0 rejected, 0 errors, 1 malformed lines' '$T/err' && grep -q 'p2.jsonl:2: malformed' '$T/err'"
+"$R" -q --pull --shard 0/2 "$T/in.jsonl" > "$T/s0"; "$R" -q --pull --shard 1/2 "$T/in.jsonl" > "$T/s1"
+ok_if "ls_next shards: the two shards make the input" test "$(cat "$T/s0" "$T/s1" | wc -l)" = 500
+"$R" -q --pull --limit 7 "$T/in.jsonl" > "$T/out"
+ok_if "ls_next stops at --limit" test "$(wc -l < "$T/out")" = 7
+"$R" --pull --also "$T/in.jsonl" --rejects "$T/in.jsonl" "$T/p1.jsonl" > /dev/null 2>&1; rc=$?
+ok_if "--rejects over the second stream: exit 64" test $rc = 64
 done_testing
