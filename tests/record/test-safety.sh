@@ -128,6 +128,16 @@ LS_DATADIR=$T/share "$R" --cache "$T/bc" "$T/in.jsonl" > /dev/null 2> "$T/e2"
 ok_if "same data files: cache hits" grep -q "cache 500 hits 0 misses" "$T/e1"
 ok_if "a data file changed: the cache misses" grep -q "cache 0 hits 500 misses" "$T/e2"
 
+# The progress bar stays off the records' lines when stdout is a terminal.
+if command -v script > /dev/null; then
+	seq 1 40 | awk '{printf "{\"id\":\"r%d\",\"n\":%d}\n", $1, $1}' > "$T/p.jsonl"
+	timeout 60 script -qc "'$R' --progress --sleep-us 10000 '$T/p.jsonl'" /dev/null > "$T/tty" 2>&1
+	esc=$(printf '\033')
+	tr '\r' '\n' < "$T/tty" | grep '{"id"' > "$T/lines"
+	ok_if "progress on a terminal: every record on a line of its own" sh -c "test \$(wc -l < '$T/lines') = 40 && ! grep -v '^\\(${esc}\\[K\\)*{\"id\"' '$T/lines'"
+	ok_if "progress on a terminal: the bar was drawn" grep -q 'records' "$T/tty"
+else skip "no script(1) for a terminal"; fi
+
 # The pull-style reader (ls_next) and a second input stream (ls_open_input).
 printf '{"id":"a","n":1}\n\n{"id":"b","n":2}\n' > "$T/p1.jsonl"
 printf '{"id":"c","n":3}\nnot json\n{"id":"d","n":4}\n' > "$T/p2.jsonl"
