@@ -97,6 +97,8 @@ static void check_only(const ls_tool *t, jv templates)
 				jv_free(c);
 			}
 			jv_free(keys);
+			jv_free(cats);
+			jv_free(templates);	/* nothing left for the leak check at exit */
 			ls_usage_error(t, "--only: unknown category '%.*s' (the templates have: %s)", (int)n, p, list);
 		}
 		p += n + (p[n] == ',');

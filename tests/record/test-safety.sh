@@ -67,8 +67,10 @@ else skip "no /dev/full"; fi
 
 # SIGTERM (and SIGINT, which a background job here ignores): the line being written is finished, the summary printed.
 seq 1 3000 | awk '{printf "{\"id\":\"r%d\",\"n\":%d}\n", $1, $1}' > "$T/slow.jsonl"
-"$R" --sleep-us 1000 "$T/slow.jsonl" > "$T/out" 2> "$T/err" & pid=$!
-sleep 0.5; kill -TERM $pid; wait $pid; rc=$?
+# (a sanitized build starts slowly: give it time to set its handlers)
+delay=0.5; [ "${SANITIZE:-}" = 1 ] && delay=4
+"$R" --sleep-us 5000 "$T/slow.jsonl" > "$T/out" 2> "$T/err" & pid=$!
+sleep $delay; kill -TERM $pid; wait $pid; rc=$?
 ok_if "SIGTERM: exit 143" test $rc = 143
 ok_if "SIGTERM: summary printed" grep -q "in, .* out, .*stopped by SIGTERM" "$T/err"
 n_out=$(wc -l < "$T/out")
@@ -77,7 +79,7 @@ ok_if "SIGTERM: the summary counts what was written" grep -q " $n_out out" "$T/e
 mkfifo "$T/fifo"
 { head -n 3 "$T/in.jsonl"; sleep 10; } > "$T/fifo" & feeder=$!
 "$R" "$T/fifo" > "$T/out" 2> "$T/err" & pid=$!
-sleep 0.5; kill -TERM $pid; t0=$(date +%s); wait $pid; rc=$?; t1=$(date +%s)
+sleep $delay; kill -TERM $pid; t0=$(date +%s); wait $pid; rc=$?; t1=$(date +%s)
 kill $feeder 2>/dev/null
 ok_if "a signal ends a read blocked on a quiet pipe (rc $rc)" sh -c "test $((t1 - t0)) -le 2 && test $(wc -l < "$T/out") = 3 && grep -q 'stopped by SIG' '$T/err'"
 
