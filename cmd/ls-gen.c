@@ -70,6 +70,42 @@ static void print_counts(jv counts, const char *what, const char *const *keys, i
 	jv_free(counts);
 }
 
+/* --only names categories of the templates: an unknown one is a usage
+ * error listing those there are (the set depends on --templates). */
+static void check_only(const ls_tool *t, jv templates)
+{
+	if (!o.only)
+		return;
+	jv cats = jv_object();	/* a set: its keys come sorted */
+	jv_array_foreach(templates, i, tm) {
+		jv c = jv_object_get(tm, jv_string("category"));
+		if (jv_get_kind(c) == JV_KIND_STRING)
+			cats = jv_object_set(cats, c, jv_true());
+		else
+			jv_free(c);
+	}
+	for (const char *p = o.only; *p;) {
+		size_t n = strcspn(p, ",");
+		if (!jv_object_has(jv_copy(cats), jv_string_sized(p, (int)n))) {
+			char list[2048] = "";
+			size_t k = 0;
+			jv keys = jv_keys(jv_copy(cats));
+			jv_array_foreach(keys, ci, c) {
+				if (k < sizeof list)
+					k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", ci ? ", " : "",
+							      jv_string_value(c));
+				jv_free(c);
+			}
+			jv_free(keys);
+			jv_free(cats);
+			jv_free(templates);	/* nothing left for the leak check at exit */
+			ls_usage_error(t, "--only: unknown category '%.*s' (the templates have: %s)", (int)n, p, list);
+		}
+		p += n + (p[n] == ',');
+	}
+	jv_free(cats);
+}
+
 int main(int argc, char **argv)
 {
 	ls_tool t = { .name = "ls-gen", .synopsis = "[options]",
@@ -91,6 +127,7 @@ int main(int argc, char **argv)
 		ls_die(EX_DATAERR_, "%s", jv_string_value(m));
 	}
 
+	check_only(&t, templates);
 	ls_begin(&t);
 	if (o.list) {
 		jv_array_foreach(templates, i, tm) {

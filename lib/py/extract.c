@@ -188,6 +188,12 @@ static void process(extractor *x, task *t)
 {
 	const ex_opts *o = &x->o;
 	t->file.len = universal_newlines(t->file.data, t->file.len);
+	/* A UTF-8 byte order mark is not source (Python skips it): left in, it
+	 * shifted the first line's columns and so the dedent of its code. */
+	if (t->file.len >= 3 && !memcmp(t->file.data, "\xEF\xBB\xBF", 3)) {
+		memmove(t->file.data, t->file.data + 3, t->file.len - 3);
+		t->file.len -= 3;
+	}
 	size_t offcap = 0;
 	add_off(t, &offcap);
 	t->off[0] = 0;

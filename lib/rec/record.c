@@ -316,7 +316,7 @@ size_t rec_unreadable(const rec_reader *r) { return r->unreadable; }
 
 void rec_reader_bytes(const rec_reader *r, size_t *done, size_t *total)
 {
-	*done = r->done;
+	*done = r->done - (r->end - r->start);	/* up to the last line taken, not read ahead */
 	*total = r->total;
 }
 

@@ -39,7 +39,8 @@ const char *rec_file(const rec_reader *r);	/* file of the last record: "<stdin>"
 long rec_line(const rec_reader *r);		/* its line number, from 1 */
 size_t rec_malformed(const rec_reader *r);	/* malformed lines so far */
 size_t rec_unreadable(const rec_reader *r);	/* files that could not be opened */
-/* Progress: bytes consumed so far and the total when known (regular files), else 0. */
+/* Progress: bytes of the lines taken so far (not those read ahead into the
+ * buffer) and the total when known (regular files), else 0. */
 void rec_reader_bytes(const rec_reader *r, size_t *done, size_t *total);
 void rec_reader_close(rec_reader *r);
 

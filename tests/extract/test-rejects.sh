@@ -57,4 +57,11 @@ echo '{"path":5}' | ls-extract > "$T/o" 2>/dev/null
 ok_if "path a number: 'is a number, not a string'" jq_true '.error.message == "field '"'"'path'"'"' is a number, not a string"' "$T/o"
 echo "{\"path\":\"$T/repo\",\"commit\":[1]}" | ls-extract > "$T/o" 2>/dev/null
 ok_if "commit an array: named" jq_true '.error.message == "field '"'"'commit'"'"' is an array, not a string"' "$T/o"
+
+# A UTF-8 byte order mark does not change the code of the file's functions.
+mkdir -p "$T/bomsrc"
+printf '\357\273\277def f(a):\n    """Doc."""\n    return a\n' > "$T/bomsrc/m.py"
+mkrepo "$T/bomrepo" "$T/bomsrc/."
+echo "$T/bomrepo" | ls-extract > "$T/o" 2>/dev/null
+ok_if "BOM: the code is the function's text" jq_true '.code == "def f(a):\n    \"\"\"Doc.\"\"\"\n    return a\n" and .lineno == 1' "$T/o"
 done_testing

@@ -48,6 +48,8 @@ ls-infer --template nope --tokenizer x < /dev/null > /dev/null 2> "$T/err"; rc=$
 ok_if "ls-infer --template: the valid values" sh -c "test $rc = 64 && grep -q 'want chatml or raw' '$T/err'"
 ls-extract --min-lines -2 < /dev/null > /dev/null 2> "$T/err"; rc=$?
 ok_if "ls-extract negative --min-lines: exit 64" sh -c "test $rc = 64 && grep -q -- '--min-lines: must not be negative' '$T/err'"
+ls-gen --only nosuch --no-exec > /dev/null 2> "$T/err"; rc=$?
+ok_if "ls-gen --only: an unknown category is refused with the list" sh -c "test $rc = 64 && grep -q \"unknown category 'nosuch' (the templates have: .*list-search\" '$T/err'"
 ls-gen --report "$T/no/dir/r.json" --no-exec > /dev/null 2> "$T/err"; rc=$?
 ok_if "ls-gen --report not writable: refused before any work" sh -c "test $rc = 74 && ! grep -q 'tasks' '$T/err'"
 
@@ -65,8 +67,10 @@ else skip "no /dev/full"; fi
 
 # SIGTERM (and SIGINT, which a background job here ignores): the line being written is finished, the summary printed.
 seq 1 3000 | awk '{printf "{\"id\":\"r%d\",\"n\":%d}\n", $1, $1}' > "$T/slow.jsonl"
-"$R" --sleep-us 1000 "$T/slow.jsonl" > "$T/out" 2> "$T/err" & pid=$!
-sleep 0.5; kill -TERM $pid; wait $pid; rc=$?
+# (a sanitized build starts slowly: give it time to set its handlers)
+delay=0.5; [ "${SANITIZE:-}" = 1 ] && delay=4
+"$R" --sleep-us 5000 "$T/slow.jsonl" > "$T/out" 2> "$T/err" & pid=$!
+sleep $delay; kill -TERM $pid; wait $pid; rc=$?
 ok_if "SIGTERM: exit 143" test $rc = 143
 ok_if "SIGTERM: summary printed" grep -q "in, .* out, .*stopped by SIGTERM" "$T/err"
 n_out=$(wc -l < "$T/out")
@@ -75,7 +79,7 @@ ok_if "SIGTERM: the summary counts what was written" grep -q " $n_out out" "$T/e
 mkfifo "$T/fifo"
 { head -n 3 "$T/in.jsonl"; sleep 10; } > "$T/fifo" & feeder=$!
 "$R" "$T/fifo" > "$T/out" 2> "$T/err" & pid=$!
-sleep 0.5; kill -TERM $pid; t0=$(date +%s); wait $pid; rc=$?; t1=$(date +%s)
+sleep $delay; kill -TERM $pid; t0=$(date +%s); wait $pid; rc=$?; t1=$(date +%s)
 kill $feeder 2>/dev/null
 ok_if "a signal ends a read blocked on a quiet pipe (rc $rc)" sh -c "test $((t1 - t0)) -le 2 && test $(wc -l < "$T/out") = 3 && grep -q 'stopped by SIG' '$T/err'"
 
@@ -125,4 +129,28 @@ echo "# changed" >> "$T/share/exec/harness.py"
 LS_DATADIR=$T/share "$R" --cache "$T/bc" "$T/in.jsonl" > /dev/null 2> "$T/e2"
 ok_if "same data files: cache hits" grep -q "cache 500 hits 0 misses" "$T/e1"
 ok_if "a data file changed: the cache misses" grep -q "cache 0 hits 500 misses" "$T/e2"
+
+# The progress bar stays off the records' lines when stdout is a terminal.
+if command -v script > /dev/null; then
+	seq 1 40 | awk '{printf "{\"id\":\"r%d\",\"n\":%d}\n", $1, $1}' > "$T/p.jsonl"
+	timeout 60 script -qc "'$R' --progress --sleep-us 10000 '$T/p.jsonl'" /dev/null > "$T/tty" 2>&1
+	esc=$(printf '\033')
+	tr '\r' '\n' < "$T/tty" | grep '{"id"' > "$T/lines"
+	ok_if "progress on a terminal: every record on a line of its own" sh -c "test \$(wc -l < '$T/lines') = 40 && ! grep -v '^\\(${esc}\\[K\\)*{\"id\"' '$T/lines'"
+	ok_if "progress on a terminal: the bar was drawn" grep -q 'records' "$T/tty"
+else skip "no script(1) for a terminal"; fi
+
+# The pull-style reader (ls_next) and a second input stream (ls_open_input).
+printf '{"id":"a","n":1}\n\n{"id":"b","n":2}\n' > "$T/p1.jsonl"
+printf '{"id":"c","n":3}\nnot json\n{"id":"d","n":4}\n' > "$T/p2.jsonl"
+"$R" --pull --also "$T/p2.jsonl" "$T/p1.jsonl" > "$T/out" 2> "$T/err"; rc=$?
+jq -r .at "$T/out" | sed "s|$T/||" | tr '\n' ' ' > "$T/at"
+ok_if "ls_next and a second stream: FILE:LINE with each record, in order" test "$(cat "$T/at")" = "p1.jsonl:1 p1.jsonl:3 p2.jsonl:1 p2.jsonl:3 "
+ok_if "a malformed line in the second stream: counted, exit 65" sh -c "test $rc = 65 && grep -q '4 in, 4 out, 0 rejected, 0 errors, 1 malformed lines' '$T/err' && grep -q 'p2.jsonl:2: malformed' '$T/err'"
+"$R" -q --pull --shard 0/2 "$T/in.jsonl" > "$T/s0"; "$R" -q --pull --shard 1/2 "$T/in.jsonl" > "$T/s1"
+ok_if "ls_next shards: the two shards make the input" test "$(cat "$T/s0" "$T/s1" | wc -l)" = 500
+"$R" -q --pull --limit 7 "$T/in.jsonl" > "$T/out"
+ok_if "ls_next stops at --limit" test "$(wc -l < "$T/out")" = 7
+"$R" --pull --also "$T/in.jsonl" --rejects "$T/in.jsonl" "$T/p1.jsonl" > /dev/null 2>&1; rc=$?
+ok_if "--rejects over the second stream: exit 64" test $rc = 64
 done_testing
