@@ -25,8 +25,8 @@ trap 'rm -rf "$W"' EXIT
 D=/usr/lib/python3/dist-packages
 commit() { git -C "$1" init -q -b main && git -C "$1" add -A &&
 	git -C "$1" -c user.name=bench -c user.email=bench@example.com commit -q -m import; }
-cp_pkg() { # SRC DEST: a package's sources, no bytecode
-	mkdir -p "$2" && (cd "$1" && find . -name '*.py' -not -path '*/__pycache__/*' | cpio -pdm --quiet "$2")
+cp_pkg() { # SRC DEST: a package's files (sources and data), no bytecode
+	mkdir -p "$2" && (cd "$1" && find . -type f -not -path '*/__pycache__/*' -not -name '*.pyc' | tar -cf - -T -) | tar -xf - -C "$2"
 }
 srclayout() { # NAME: src/NAME + pyproject
 	r=$W/repos/$1; cp_pkg "$D/$1" "$r/src/$1"
@@ -48,7 +48,7 @@ srclayout jsonschema
 r=$W/repos/networkx
 # its sources without its tests (1,100 test functions would dominate the run)
 mkdir -p "$r/networkx"
-(cd "$D/networkx" && find . -name '*.py' -not -path '*/tests/*' -not -path '*/__pycache__/*' | cpio -pdm --quiet "$r/networkx")
+(cd "$D/networkx" && find . -type f -not -path '*/tests/*' -not -path '*/__pycache__/*' -not -name '*.pyc' | tar -cf - -T -) | tar -xf - -C "$r/networkx"
 commit "$r"
 ls "$W/repos" | sed "s|^|$W/repos/|" >"$W/repos.txt"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
