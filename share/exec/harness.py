@@ -909,8 +909,10 @@ def _verdict(st):
         status, cat = "output_limit", "output_limit"
     elif "wrong_module" in st.cats:
         status, cat = "error", "wrong_module"
-    elif st.env or (st.missing and not own):
-        # The environment failed the tests, not the function.
+    elif st.env or (st.missing and (not own or (mode != "repo" and st.category == "missing_dependency"))):
+        # The environment failed the tests, not the function. In a doctest
+        # or assert run the examples share one namespace: failures after a
+        # missing import (NameError: pd) are its consequences.
         status, cat = "error", "missing_dependency" if st.missing else st.category
     elif "no_checks" in st.cats and not own:
         status, cat = "error", "no_checks"
