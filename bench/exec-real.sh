@@ -13,6 +13,8 @@
 # verdict about the installed copy instead of the checkout is wrong_module.
 # ls-repos | ls-extract | ls-lift | ls-prompt | ls-exec, as pipelines/dataset.
 #   J=2 (workers)   KEEP=DIR (keep the records there)
+#   BASE_EXEC=PATH  also run another ls-exec build (e.g. one from before a
+#                   change) on the same records, and print its verdicts too
 set -eu
 B=${B:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,8 +27,8 @@ trap 'rm -rf "$W"' EXIT
 D=/usr/lib/python3/dist-packages
 commit() { git -C "$1" init -q -b main && git -C "$1" add -A &&
 	git -C "$1" -c user.name=bench -c user.email=bench@example.com commit -q -m import; }
-cp_pkg() { # SRC DEST: a package's sources, no bytecode
-	mkdir -p "$2" && (cd "$1" && find . -name '*.py' -not -path '*/__pycache__/*' | cpio -pdm --quiet "$2")
+cp_pkg() { # SRC DEST: a package's files (sources and data), no bytecode
+	mkdir -p "$2" && (cd "$1" && find . -type f -not -path '*/__pycache__/*' -not -name '*.pyc' | tar -cf - -T -) | tar -xf - -C "$2"
 }
 srclayout() { # NAME: src/NAME + pyproject
 	r=$W/repos/$1; cp_pkg "$D/$1" "$r/src/$1"
@@ -48,7 +50,7 @@ srclayout jsonschema
 r=$W/repos/networkx
 # its sources without its tests (1,100 test functions would dominate the run)
 mkdir -p "$r/networkx"
-(cd "$D/networkx" && find . -name '*.py' -not -path '*/tests/*' -not -path '*/__pycache__/*' | cpio -pdm --quiet "$r/networkx")
+(cd "$D/networkx" && find . -type f -not -path '*/tests/*' -not -path '*/__pycache__/*' -not -name '*.pyc' | tar -cf - -T -) | tar -xf - -C "$r/networkx"
 commit "$r"
 ls "$W/repos" | sed "s|^|$W/repos/|" >"$W/repos.txt"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -73,5 +75,14 @@ jq -r '.exec.missing // [] | .[]' "$W/out.jsonl" | sort | uniq -c | sort -rn | h
 echo "first message of each non-passing category (sample):"
 jq -r 'select(.exec.status != "passed") | [.exec.category, .repo.name, .qualname, ((.exec.failures[0].message // "") | gsub("\n"; " ") | .[:150])] | @tsv' "$W/out.jsonl" |
 	sort -u -t"$(printf '\t')" -k1,1 | head -20
+if [ -n "${BASE_EXEC:-}" ]; then
+	jq -c 'del(.exec)' "$W/out.jsonl" |
+		"$BASE_EXEC" --quiet -j "$J" --no-duration --cache-dir "$W/cache-base" >"$W/base.jsonl"
+	echo "the same records through $BASE_EXEC: per verdict"
+	jq -r '.exec.status + " " + .exec.category' "$W/base.jsonl" | sort | uniq -c | sort -rn |
+		awk -v n="$n" '{ printf "  %-34s %5d  %5.1f%%\n", $2 " " $3, $1, 100 * $1 / n }'
+	echo "  per repository (validated): $(jq -r 'select(.exec.status == "passed") | .repo.name' "$W/base.jsonl" | sort | uniq -c | awk '{ printf "%s %s  ", $2, $1 }')"
+	[ -n "${KEEP:-}" ] && cp "$W/base.jsonl" "$KEEP/exec-real-base.jsonl"
+fi
 [ -n "${KEEP:-}" ] && cp "$W/out.jsonl" "$KEEP/exec-real.jsonl"
 exit 0

@@ -512,7 +512,10 @@ def _checks(ex):
     return bool(ex.want.strip() or ex.exc_msg) or re.search(r"\bassert\b", ex.source) is not None
 
 
-def _conftest_namespace(req, g):
+_conftests = {}	# conftest.py -> what it adds; filled in a host (harness: host) for its children
+
+
+def _conftest_namespace(req):
     """What the checkout's conftest.py files put in pytest's doctest_namespace
     fixture (networkx: nx), from the root down to the module's directory."""
     root, path = req.get("root"), req.get("path") or ""
@@ -522,18 +525,25 @@ def _conftest_namespace(req, g):
     parts = path.split("/")[:-1]
     for i in range(len(parts) + 1):
         f = os.path.join(root, *parts[:i], "conftest.py")
+        if f not in _conftests:
+            _conftests[f] = _conftest_file(f)
+        ns.update(_conftests[f])
+    return ns
+
+
+def _conftest_file(f):
+    try:
+        with open(f, encoding="utf-8") as fh:
+            src = fh.read()
+    except OSError:
+        return {}
+    ns = {}
+    if "doctest_namespace" in src:
         try:
-            with open(f, encoding="utf-8") as fh:
-                src = fh.read()
-        except OSError:
-            continue
-        if "doctest_namespace" not in src:
-            continue
-        try:
-            cg = {"__name__": "_lsexec_conftest_%d" % i, "__file__": f}
+            cg = {"__name__": "_lsexec_conftest", "__file__": f}
             exec(compile(src, f, "exec"), cg)
         except BaseException:
-            continue	# a conftest that needs more than we have: doctests see what they see
+            return ns	# a conftest that needs more than we have: doctests see what they see
         for v in list(cg.values()):
             fn = getattr(v, "__pytest_wrapped__", None)
             fn = getattr(fn, "obj", None) or getattr(v, "__wrapped__", None) or v
@@ -566,7 +576,7 @@ def _run_doctest(req, g, st):
     _trace_in(req, g, st)	# in the function's own globals: recursive calls are seen too
     globs = dict(g)	# as doctest does: a copy of the module's globals
     if req.get("root") and st.namespace == "module":
-        globs.update(_conftest_namespace(req, g))
+        globs.update(_conftest_namespace(req))
     name = ".".join(x for x in (req.get("module"), req.get("qualname")) if x) or "test"
     test = doctest.DocTest(examples, globs, name, req.get("path"),
                            req.get("lineno"), None)
@@ -870,6 +880,11 @@ def host(request_json):
         importlib.import_module(top)
     except BaseException:
         pass
+    if req.get("mode") == "doctest":
+        try:
+            _conftest_namespace(req)	# its conftest.py files once, here, too
+        except BaseException:
+            pass
     th = sys.modules.get("threading")
     if th is not None and th.active_count() > 1:
         return "the package starts threads when imported"	# they would not survive the fork
@@ -894,8 +909,10 @@ def _verdict(st):
         status, cat = "output_limit", "output_limit"
     elif "wrong_module" in st.cats:
         status, cat = "error", "wrong_module"
-    elif st.env or (st.missing and not own):
-        # The environment failed the tests, not the function.
+    elif st.env or (st.missing and (not own or (mode != "repo" and st.category == "missing_dependency"))):
+        # The environment failed the tests, not the function. In a doctest
+        # or assert run the examples share one namespace: failures after a
+        # missing import (NameError: pd) are its consequences.
         status, cat = "error", "missing_dependency" if st.missing else st.category
     elif "no_checks" in st.cats and not own:
         status, cat = "error", "no_checks"

@@ -124,6 +124,12 @@ def fast(x):
 E
 w needy/needy/slow.py <<'E'
 def slow(x):
+    """The examples after a missing import fail for want of it too.
+
+    >>> import no_such_frames_xyz as pd
+    >>> slow(pd.DataFrame())
+    1
+    """
     return x
 E
 w needy/tests/test_slow.py <<'E'
@@ -204,7 +210,9 @@ is "package_dir = lib (setup.cfg)" clamp "passed passed"
 is "a missing dependency is an environment error" fast "error missing_dependency"
 ok_if "it names the missing module" \
 	jq_true 'select(.qualname == "fast") | .exec.missing == ["no_such_dependency_xyz"]' "$T/out.jsonl"
-jq -c 'select(.qualname == "slow")' "$T/fn.jsonl" | ls-exec --quiet --no-duration --cache-dir "$T/cache" >"$T/bm.jsonl"
+is "a missing import in a doctest, and the examples after it: missing_dependency" slow "error missing_dependency"
+ok_if "... naming it" jq_true 'select(.qualname == "slow") | .exec.missing == ["no_such_frames_xyz"]' "$T/out.jsonl"
+jq -c 'select(.qualname == "slow") | del(.docstring, .doctests)' "$T/fn.jsonl" | ls-exec --quiet --no-duration --cache-dir "$T/cache" >"$T/bm.jsonl"
 ok_if "a missing pytest plugin fixture is missing_dependency ($(jq -c .exec.missing "$T/bm.jsonl"))" \
 	test "$(jq -r '.exec.status + " " + .exec.category' "$T/bm.jsonl")" = "error missing_dependency"
 is "an all-SKIP doctest checks nothing" skipped "error no_checks"
