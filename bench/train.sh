@@ -12,7 +12,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-J=${J:-2} STEPS=${STEPS:-12}
+J=${J:-2} STEPS=${STEPS:-12} ROUNDS=${ROUNDS:-2}
 $PY -c 'import torch' 2>/dev/null || { echo "bench/train.sh: python3-torch is missing (apt-get install python3-torch)" >&2; exit 69; }
 "$B/tests/test_mkmodel" "$T/m" --arch llama --dim 256 --layers 4 --heads 8 --kv-heads 4 --ffn 768 \
 	--vocab 4096 --untied --ctx 512 --std 0.02 >/dev/null
@@ -31,7 +31,7 @@ ours() { # mode flags...
 		 peak_rss_kb: $rss}' "$T/met"
 }
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores, -j $J, $STEPS steps"
-for round in 1 2; do
+for round in $(seq "$ROUNDS"); do
 	for mode in full lora; do
 		if [ $mode = full ]; then ours full --full >"$T/a"; else ours lora >"$T/a"; fi
 		$PY bench/train_torch.py $mode 256 4 8 4 768 4096 8 256 "$STEPS" "$J" >"$T/b"

@@ -3,13 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rec/tool.h"
+#include "nn/util.h"
+#include "train/bpe.h"
 #include "train/trainer.h"
 
 static struct {
 	const char *base, *init, *tokenizer, *out, *resume, *targets, *tpl, *input, *output, *text;
 	const char *system, *val;
 	int full, rslora, no_think, truncate, no_shuffle, lora_r, seq_len, batch, epochs, max_steps;
-	int grad_accum, warmup, val_every, ckpt_every;
+	int grad_accum, warmup, val_every, ckpt_every, train_tok;
 	double lora_alpha, lora_dropout, lr, min_lr, wd, b1, b2, eps, clip, init_std;
 } o = { .targets = "q,k,v,o", .lora_r = 16, .lora_alpha = 32, .seq_len = 512, .batch = 4,
 	.epochs = 1, .grad_accum = 1, .lr = 2e-4, .b1 = 0.9, .b2 = 0.999, .eps = 1e-8, .clip = 1.0,
@@ -52,10 +54,13 @@ static const ls_opt opts[] = {
 	{ "val", 0, "FILE", LS_STR, &o.val, "validation records: val_loss every --val-every steps and at the end" },
 	{ "val-every", 0, "N", LS_INT, &o.val_every, "steps between validations (default: only at the end)" },
 	{ "ckpt-every", 0, "N", LS_INT, &o.ckpt_every, "write a checkpoint every N steps (default: none)" },
+	{ "train-tokenizer", 0, "N", LS_INT, &o.train_tok, "instead: learn a byte-level BPE of N tokens from the texts into DIR/tokenizer.json" },
 	{ 0 }
 };
 
 static tr_trainer *tr;
+static tr_bpe *bpe;
+static long bpe_texts;
 
 static jv map(void *w, jv rec, ls_tool *t)
 {
@@ -65,6 +70,37 @@ static jv map(void *w, jv rec, ls_tool *t)
 		return ls_fail(rec, "refused", "%s", err);
 	jv_free(rec);
 	return jv_array();
+}
+
+/* --train-tokenizer: texts in, tokenizer.json out */
+static jv map_bpe(void *w, jv rec, ls_tool *t)
+{
+	(void)w, (void)t;
+	jv v = rec_path(rec, o.text ? o.text : "text");
+	int bad = jv_get_kind(v) != JV_KIND_STRING ||
+		  tr_bpe_add(bpe, jv_string_value(v), jv_string_length_bytes(jv_copy(v)));
+	jv_free(v);
+	if (bad)
+		return ls_fail(rec, "refused", "no '%s' string of valid UTF-8", o.text ? o.text : "text");
+	bpe_texts++;
+	jv_free(rec);
+	return jv_array();
+}
+
+static jv finish_bpe(void *ctx, ls_tool *t)
+{
+	(void)ctx, (void)t;
+	char err[1024], path[4096];
+	snprintf(path, sizeof path, "%s/tokenizer.json", o.out);
+	if (nn_mkdirs(o.out) || tr_bpe_write(bpe, o.train_tok, path, err, sizeof err))
+		ls_die(EX_IOERR_, "%s", nn_mkdirs(o.out) ? "cannot create the --out directory" : err);
+	return jv_array();
+}
+
+static void bpe_summary(FILE *f, void *ctx)
+{
+	(void)ctx;
+	fprintf(f, ", %ld texts, %d merges", bpe_texts, tr_bpe_merges(bpe));
 }
 
 static void emit(void *ctx, jv metrics)
@@ -110,6 +146,19 @@ int main(int argc, char **argv)
 		      .examples = "  ls-train --base models/base --out adapters/v1 --epochs 2 < sft.jsonl\n"
 				  "  ls-train --init config.json --tokenizer tokenizer.json --out models/small < code.jsonl\n" };
 	ls_parse(&t, argc, argv);
+	if (o.train_tok) {
+		if (!o.out || o.base || o.init || o.train_tok < 259 || o.train_tok > 65536)
+			ls_die(EX_USAGE_, "--train-tokenizer N (259..65536) needs --out and no --base or --init");
+		char err[512];
+		if (!(bpe = tr_bpe_new(err, sizeof err)))
+			ls_die(EX_SOFTWARE_, "%s", err);
+		t.summary = bpe_summary;
+		t.jobs = 1;
+		ls_stage st = { .map = map_bpe, .finish = finish_bpe };
+		int rc = ls_run(&t, &st);
+		tr_bpe_free(bpe);
+		return rc;
+	}
 	if (!o.out || !!o.base == !!o.init)
 		ls_die(EX_USAGE_, "--out and one of --base or --init are required");
 	unsigned targets;

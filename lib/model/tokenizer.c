@@ -460,6 +460,8 @@ struct enc {
 	struct ids *out;
 	pcre2_match_data *md;
 	int failed;
+	void (*piece)(void *ctx, const char *s, size_t n);	/* tok_pieces: instead of BPE */
+	void *ctx;
 };
 
 /* Run stage k of the pre-tokenizer over a piece, BPE what comes out of the last. */
@@ -469,7 +471,10 @@ static void pretok(struct enc *e, int k, const char *s, size_t n)
 	if (!n)
 		return;
 	if (k == t->nstages) {
-		bpe_piece(t, s, n, e->out);
+		if (e->piece)
+			e->piece(e->ctx, s, n);
+		else
+			bpe_piece(t, s, n, e->out);
 		return;
 	}
 	const struct tok_stage *st = &t->stages[k];
@@ -587,7 +592,8 @@ static size_t skip_space(const char *s, size_t n)
 	return i;
 }
 
-long tok_encode(const tokenizer *t, const char *text, size_t len, int add_special, int32_t **ids)
+static long encode(const tokenizer *t, const char *text, size_t len, int add_special, int32_t **ids,
+		   void (*piece)(void *, const char *, size_t), void *ctx)
 {
 	*ids = NULL;
 	if (!utf8_valid(text, len))
@@ -597,7 +603,7 @@ long tok_encode(const tokenizer *t, const char *text, size_t len, int add_specia
 	out.v = xrealloc(NULL, out.cap * sizeof *out.v);
 	if (add_special)
 		ids_append(&out, t->pre_ids, t->npre);
-	struct enc e = { t, &out, NULL, 0 };
+	struct enc e = { t, &out, NULL, 0, piece, ctx };
 	for (int k = 0; k < t->nstages; k++)
 		if (t->stages[k].re && !e.md)
 			e.md = pcre2_match_data_create(1, NULL);
@@ -636,6 +642,20 @@ long tok_encode(const tokenizer *t, const char *text, size_t len, int add_specia
 	}
 	*ids = out.v;
 	return (long)out.n;
+}
+
+long tok_encode(const tokenizer *t, const char *text, size_t len, int add_special, int32_t **ids)
+{
+	return encode(t, text, len, add_special, ids, NULL, NULL);
+}
+
+int tok_pieces(const tokenizer *t, const char *text, size_t len,
+	       void (*piece)(void *ctx, const char *s, size_t n), void *ctx)
+{
+	int32_t *ids;
+	long n = encode(t, text, len, 0, &ids, piece, ctx);
+	free(ids);
+	return n < 0 ? -1 : 0;
 }
 
 /* ---- decoding and lookups ------------------------------------------------------------ */

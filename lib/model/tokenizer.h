@@ -22,6 +22,11 @@ void tok_free(tokenizer *t);
  * Returns the number of ids written to a malloc'd *ids, or -1 (invalid UTF-8 etc.). Thread-safe
  * on a shared const tokenizer. */
 long tok_encode(const tokenizer *t, const char *text, size_t len, int add_special, int32_t **ids);
+/* Split text as tok_encode does before BPE (added tokens, NFC, the pre-tokenizer) and
+ * call piece with each piece's raw bytes; added tokens are left out. For learning a
+ * vocabulary (lib/train/bpe). 0, or -1 on invalid UTF-8. */
+int tok_pieces(const tokenizer *t, const char *text, size_t len,
+	       void (*piece)(void *ctx, const char *s, size_t n), void *ctx);
 /* Decode ids to a malloc'd NUL-terminated UTF-8 string (invalid byte sequences become U+FFFD as
  * HF does); skip_special drops special tokens. NULL on an out-of-range id. */
 char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int skip_special, size_t *len);

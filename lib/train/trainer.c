@@ -342,7 +342,8 @@ int tr_run(tr_trainer *t, void (*emit)(void *ctx, jv metrics), void *ctx, char *
 		mt = jv_object_set(mt, jv_string("elapsed_s"), jv_number(round((now_s() - t0) * 100) / 100));
 		emit(ctx, mt);
 		progress_update(bar, pos.step, pos.step, total);
-		if (!rc && o->ckpt_every > 0 && pos.step % o->ckpt_every == 0 && pos.step < total)
+		/* the last step too, so that a later run can go on with more steps */
+		if (!rc && o->ckpt_every > 0 && (pos.step % o->ckpt_every == 0 || pos.step == total))
 			rc = tr_ckpt_save(o->out, t->m, t->a, &t->opt, &pos, fp, err, errsz);
 	}
 	progress_end(bar);
