@@ -1,4 +1,5 @@
-/* models.c — see models.h. */
+/* models.c — see models.h. jv_object_foreach evaluates its object many times:
+ * it is given a borrowed jv, never a jv_copy(). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static int read_entry(const char *file, const char *name, jv e, model_spec *m, c
 	char **slot[] = { &m->path, &m->adapter, &m->tokenizer, &m->template_name, &m->endpoint, &m->model, &m->key_env };
 	int *flag[] = { &m->merge, &m->no_think };
 	int bad = 0;
-	jv_object_foreach(jv_copy(e), k, v) {
+	jv_object_foreach(e, k, v) {
 		const char *key = jv_string_value(k);
 		size_t i;
 		if (!bad) {
@@ -126,7 +127,7 @@ int models_pick(const char *file, const char *name, int use_default, model_spec 
 	jv dflt = jv_get_kind(doc) == JV_KIND_OBJECT ? jv_object_get(jv_copy(doc), jv_string("default")) : jv_invalid();
 	int unknown = 0;
 	if (jv_get_kind(doc) == JV_KIND_OBJECT) {
-		jv_object_foreach(jv_copy(doc), k, v) {
+		jv_object_foreach(doc, k, v) {
 			if (!unknown && strcmp(jv_string_value(k), "models") && strcmp(jv_string_value(k), "default")) {
 				snprintf(err, errsz, "%s: unknown key '%s' (the file has \"default\" and \"models\")",
 					 file, jv_string_value(k));
@@ -155,7 +156,7 @@ int models_pick(const char *file, const char *name, int use_default, model_spec 
 	if (!jv_is_valid(e)) {
 		jv_free(e);
 		sb known = { 0 };
-		jv_object_foreach(jv_copy(models), k, v) {
+		jv_object_foreach(models, k, v) {
 			sb_puts(&known, known.n ? ", " : "");
 			sb_puts(&known, jv_string_value(k));
 			jv_free(k), jv_free(v);

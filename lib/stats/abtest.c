@@ -1,4 +1,5 @@
 /* abtest.c — see abtest.h. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,17 +150,30 @@ static char *cut(const char *s, size_t max)
 	return strndup(s, n);
 }
 
+/* The exception's type at the start of a message ("IndexError: ..."), or
+ * NULL: ls-exec writes raised exceptions as Python's one-line form. */
+static char *exc_type(const char *msg)
+{
+	size_t n = 0;
+	while (msg && (isalnum((unsigned char)msg[n]) || msg[n] == '_' || msg[n] == '.'))
+		n++;
+	return n > 0 && n < 80 && msg[n] == ':' && !isdigit((unsigned char)msg[0]) ? strndup(msg, n) : NULL;
+}
+
 /* exec's status and category as one label: "failed/assertion",
- * "timeout/cpu_time", or the status alone when the category adds nothing. */
-static char *fail_label(const char *status, const char *cat)
+ * "timeout/cpu_time", "failed/exception:IndexError" (the type of a raised
+ * exception), or the status alone when the category adds nothing. */
+static char *fail_label(const char *status, const char *cat, const char *msg)
 {
 	if (!cat || !*cat || !strcmp(cat, status))
 		return strdup(status);
-	size_t n = strlen(status) + strlen(cat) + 2;
+	char *type = !strcmp(cat, "exception") ? exc_type(msg) : NULL;
+	size_t n = strlen(status) + strlen(cat) + (type ? strlen(type) + 1 : 0) + 2;
 	char *l = malloc(n);
 	if (!l)
 		abort();
-	snprintf(l, n, "%s/%s", status, cat);
+	snprintf(l, n, "%s/%s%s%s", status, cat, type ? ":" : "", type ? type : "");
+	free(type);
 	return l;
 }
 
@@ -175,7 +189,6 @@ static void read_verdict(abtest *a, ab_side *s, jv rec)
 	s->state = VERDICT;
 	s->pass = !strcmp(st, "passed");
 	if (!s->pass) {
-		s->fail = fail_label(st, rec_str(e, "category"));
 		jv f = jv_object_get(jv_copy(e), jv_string("failures"));
 		if (jv_get_kind(f) == JV_KIND_ARRAY && jv_array_length(jv_copy(f)) > 0) {
 			jv m = jv_object_get(jv_array_get(jv_copy(f), 0), jv_string("message"));
@@ -184,6 +197,7 @@ static void read_verdict(abtest *a, ab_side *s, jv rec)
 			jv_free(m);
 		}
 		jv_free(f);
+		s->fail = fail_label(st, rec_str(e, "category"), s->msg);
 	}
 	jv_free(e);
 	s->latency = num_or_nan(rec, "latency_ms");

@@ -24,10 +24,10 @@ ok_if "every record accounted for: paired twice, or left out with a reason" jq -
 ok_if "left out: no id, no verdict, duplicate id, no partner, each with an example" jq -e \
 	'[.input.left_out[] | [.reason, .count, .example]] == [["no id", 1, "tests/abtest/base.jsonl:14"],
 	 ["no verdict", 1, "t14"], ["duplicate id", 1, "t01"], ["no partner with a verdict", 2, "t14"]]' "$T/j"
-ok_if "failure categories that grew and shrank, with examples" jq -e '
+ok_if "failure categories that grew and shrank (an exception by its type), with examples" jq -e '
 	(.failures | map({(.category): .change}) | add) ==
-	 {"failed/wrong_output": -4, "error/syntax_error": -2, "failed/exception": 1, "timeout/cpu_time": -1}
-	and (.failures[] | select(.category == "failed/exception") | .example[1].id) == "t05"' "$T/j"
+	 {"failed/wrong_output": -4, "error/syntax_error": -2, "failed/exception:IndexError": 1, "timeout/cpu_time": -1}
+	and (.failures[] | select(.category == "failed/exception:IndexError") | .example[1].id) == "t05"' "$T/j"
 ok_if "latency p50/p95 (type 7 percentiles) and tokens" jq -e '.usage.latency_ms.p50 == [155, 245] and
 	(.usage.latency_ms.p95[0] - 560 | fabs) < 1e-9 and (.usage.latency_ms.p95[1] - 294.5 | fabs) < 1e-9
 	and .usage.tokens.out_mean == [21, 8] and .usage.tokens.in_mean == [25, 25]' "$T/j"

@@ -7,7 +7,10 @@
 [ -x "$PY" ] || { skip "no $PY"; done_testing; exit; }
 "$PY" -c 'import jsonschema' 2>/dev/null || { skip "python3-jsonschema missing"; done_testing; exit; }
 O=$T/eval
-bash "$TOP/pipelines/evaluate" --tiny -o "$O" --suite 14 --train 40 --steps 2 --max-tokens 16 >"$T/log" 2>&1
+# a stand-in for the dataset's test split: other tasks with a prompt and an IR
+ls-gen --quiet --count 6 --seed 77 | ls-exec --quiet --keep passed >"$T/test.jsonl"
+bash "$TOP/pipelines/evaluate" --tiny -o "$O" --suite 14 --train 40 --steps 2 --max-tokens 16 \
+	--test "$T/test.jsonl" --test-count 4 >"$T/log" 2>&1
 ok_if "the pipeline runs to the end" test $? = 0 -a -s "$O/EVALUATION.md"
 sed 's/^/#   /' "$T/log" | tail -5
 n=$(wc -l <"$O/suite.jsonl")
@@ -19,6 +22,11 @@ for task in code ir; do
 		"cat '$O/suite-$task-A.jsonl' '$O/suite-$task-B.jsonl' | jq -e 'select(.exec.status == null)' | { ! grep -q .; }"
 	ok_if "$task: charts" test -s "$O/charts/suite-$task/success.png" -a -s "$O/charts/suite-$task/discordant.svg"
 done
+for task in code ir; do
+	ok_if "test split, $task: the first 4 records compared" jq -e '.input.paired == 4' "$O/abtest/test-$task.json"
+done
+sed -n '/^## Summary/,/^## Failure/p' "$O/EVALUATION.md" >"$T/summary"
+ok_if "the summary has a row per set and task" test "$(grep -cE '^\| (suite|test) \| (code|ir) \|' "$T/summary")" = 4
 ok_if "the fine-tuned runs carry the adapter, the base runs none (models.json, --use)" sh -c \
 	"jq -e '.adapter == null' '$O/suite-code-A.jsonl' >/dev/null && jq -e '.adapter == \"adapter\"' '$O/suite-code-B.jsonl' >/dev/null &&
 	 jq -e '.default == \"fine-tuned\"' '$O/models.json' >/dev/null"
