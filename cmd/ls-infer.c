@@ -12,6 +12,7 @@
 static struct {
 	const char *model, *adapter, *tokenizer, *input, *output, *system, *tpl;
 	const char *endpoint, *key_env, *use, *models, *device;
+	const char *json_schema, *grammar, *schema_field, *validate_field;
 	int self_test;
 	int merge, no_think, tokenize, detokenize, max_tokens, top_k, retries, concurrency;
 	double temperature, top_p, timeout;
@@ -34,6 +35,10 @@ static const ls_opt opts[] = {
 	{ "top-k", 0, "N", LS_COUNT, &o.top_k, "sample from the N most likely tokens (0: all)" },
 	{ "top-p", 0, "X", LS_DOUBLE, &o.top_p, "sample from the smallest set with probability X (default 1)" },
 	{ "stop", 0, "TEXT", LS_LIST, &o.stop, "end the completion at TEXT (repeatable; cut from the output)" },
+	{ "json-schema", 0, "FILE", LS_STR, &o.json_schema, "constrain completions to documents valid against this JSON schema" },
+	{ "grammar", 0, "FILE", LS_STR, &o.grammar, "constrain completions to this grammar (EBNF; see share/grammar/json.ebnf)" },
+	{ "schema-field", 0, "FIELD", LS_STR, &o.schema_field, "constrain each record's completion to the JSON schema in its FIELD" },
+	{ "validate-field", 0, "FIELD", LS_STR, &o.validate_field, "check FIELD against the schema or grammar instead of generating: adds validation" },
 	{ "tokenize", 0, NULL, LS_FLAG, &o.tokenize, "add the token ids of --input-field (default text) as tokens" },
 	{ "detokenize", 0, NULL, LS_FLAG, &o.detokenize, "add the text of the ids in --input-field (default tokens) as text" },
 	{ "device", 0, "NAME", LS_STR, &o.device, "cpu, cuda or auto: the GPU when one works (default auto)" },
@@ -60,12 +65,14 @@ int main(int argc, char **argv)
 		      .opts = opts, .cacheable = 1,
 		      .examples = "  ls-infer --model models/tiny --max-tokens 64 < suite.jsonl\n"
 				  "  ls-infer --endpoint http://localhost:8000/v1 --model qwen3 < suite.jsonl\n"
-				  "  ls-infer --tokenize --tokenizer tokenizer.json < texts.jsonl\n" };
+				  "  ls-infer --tokenize --tokenizer tokenizer.json < texts.jsonl\n"
+				  "  ls-infer --model models/tiny --json-schema docs/schema/ir.schema.json < tasks.jsonl\n"
+				  "  ls-infer --json-schema docs/schema/ir.schema.json --validate-field completion < out.jsonl\n" };
 	ls_parse(&t, argc, argv);
 	/* the math backend, for a local model (and the self-test) */
 	const nn_ops *ops = NULL;
 	char err[1024], notice[512];
-	if (o.self_test || (!o.endpoint && !o.tokenize && !o.detokenize)) {
+	if (o.self_test || (!o.endpoint && !o.tokenize && !o.detokenize && !o.validate_field)) {
 		if (!(ops = nn_device_open(o.device ? o.device : "auto", err, sizeof err, notice, sizeof notice))) {
 			if (o.self_test && strstr(err, "no CUDA device"))
 				printf("skipped: %s\n", strstr(err, "no CUDA device"));
@@ -86,15 +93,22 @@ int main(int argc, char **argv)
 		ls_usage_error(&t, "--concurrency: must be at least 1: '%d'", o.concurrency);
 	if (o.timeout <= 0)
 		ls_usage_error(&t, "--timeout: must be above 0: '%g'", o.timeout);
+	if (!!o.json_schema + !!o.grammar + !!o.schema_field > 1)
+		ls_usage_error(&t, "--json-schema, --grammar and --schema-field exclude each other");
+	if (o.validate_field && !o.json_schema && !o.grammar && !o.schema_field)
+		ls_usage_error(&t, "--validate-field needs --json-schema, --grammar or --schema-field");
+	if ((o.json_schema || o.grammar || o.schema_field) && (o.endpoint || o.tokenize || o.detokenize) &&
+	    !o.validate_field)
+		ls_usage_error(&t, "constrained decoding is for a local model (not --endpoint, --tokenize, --detokenize)");
 	/* --use NAME, or the models file's default when no model is named */
 	model_spec use;
-	int ust, picked = models_pick(o.models, o.use, !o.model && !o.endpoint && !o.tokenize && !o.detokenize,
+	int ust, picked = models_pick(o.models, o.use, !o.model && !o.endpoint && !o.tokenize && !o.detokenize && !o.validate_field,
 				      &use, &ust, err, sizeof err);
 	if (picked < 0)
 		ls_die(ust, "%s", err);
 	if (picked && (o.model || o.adapter || o.endpoint))
 		ls_usage_error(&t, "--use excludes --model, --adapter and --endpoint");
-	if (!o.model && !picked && !(o.tokenizer && (o.tokenize || o.detokenize)))
+	if (!o.model && !picked && !o.validate_field && !(o.tokenizer && (o.tokenize || o.detokenize)))
 		ls_usage_error(&t, "--model is required (or --use NAME, or a default in the models file)");
 	infer_opts io = {
 		.ops = ops, .model = o.model, .adapter = o.adapter, .merge = o.merge, .tokenizer = o.tokenizer,
@@ -102,7 +116,8 @@ int main(int argc, char **argv)
 		.template_name = o.tpl, .no_think = o.no_think, .tokenize = o.tokenize,
 		.detokenize = o.detokenize, .max_tokens = o.max_tokens, .top_k = o.top_k,
 		.temperature = o.temperature, .top_p = o.top_p, .stop = o.stop.v, .n_stop = o.stop.n,
-		.seed = t.seed, .threads = t.jobs, .endpoint = o.endpoint,
+		.seed = t.seed, .threads = t.jobs, .json_schema = o.json_schema, .grammar = o.grammar,
+		.schema_field = o.schema_field, .validate_field = o.validate_field, .endpoint = o.endpoint,
 		.api_key = getenv(o.key_env), .retries = o.retries, .backoff_s = 0.5,
 		.timeout_s = o.timeout,
 	};
@@ -111,10 +126,10 @@ int main(int argc, char **argv)
 		ls_die(EX_UNAVAILABLE_, "%s", err);
 	/* -j: threads for the model's math; records go one at a time through the
 	 * model, --concurrency at a time to an endpoint, -j at a time to the tokenizer */
-	if (io.endpoint)
+	if (io.endpoint && !o.validate_field)
 		t.jobs = o.concurrency;
 	else if (!o.tokenize && !o.detokenize)
-		t.jobs = 1;
+		t.jobs = 1;	/* the grammars' caches are one thread's too */
 	in = infer_open(&io, err, sizeof err);
 	if (!in)
 		ls_die(EX_DATAERR_, "%s", err);

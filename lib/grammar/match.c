@@ -93,6 +93,9 @@ struct gm {
 	int32_t *buf;			/* the set being built */
 	int nbuf, capbuf;
 	int start, overflow;
+	int *minrest;			/* per code position: fewest bytes to its alternative's end */
+	int *ndist;			/* per stack: fewest bytes to the end of the text, or -1 */
+	int capdist;
 };
 
 static int node(gm *m, int pos, int parent)
@@ -210,6 +213,74 @@ static int intern(gm *m)
 	return s;
 }
 
+/* Each rule's shortest derivation (a fixed point), then minrest per position. */
+static void shortest(gm *m)
+{
+	const grammar *g = m->g;
+	int *minlen = malloc(sizeof *minlen * (g->nrules + 1));
+	for (int r = 0; r < g->nrules; r++)
+		minlen[r] = GM_FAR;
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (int r = 0; r < g->nrules; r++)
+			for (int a = g->alt_off[r]; a < g->alt_off[r + 1]; a++) {
+				long n = 0;
+				for (int p = g->alt_start[a]; g->code[p] != GR_END && n < GM_FAR; p++)
+					n += g->code[p] >= 0 ? minlen[g->code[p]] : 1;
+				if (n < minlen[r])
+					minlen[r] = (int)n, changed = 1;
+			}
+	}
+	m->minrest = malloc(sizeof *m->minrest * (g->ncode + 1));
+	for (int p = g->ncode - 1; p >= 0; p--) {
+		int32_t c = g->code[p];
+		long n = c == GR_END ? 0 : (c >= 0 ? minlen[c] : 1) + (long)m->minrest[p + 1];
+		m->minrest[p] = n < GM_FAR ? (int)n : GM_FAR;
+	}
+	free(minlen);
+}
+
+static int node_dist(gm *m, int s)
+{
+	if (s == GM_ACCEPT || s == GM_BOTTOM)
+		return 0;
+	if (m->capdist < m->nnodes) {
+		int cap = m->nnodes * 2;
+		m->ndist = realloc(m->ndist, sizeof *m->ndist * cap);
+		for (int i = m->capdist; i < cap; i++)
+			m->ndist[i] = -1;
+		m->capdist = cap;
+	}
+	if (m->ndist[s] >= 0)
+		return m->ndist[s];
+	/* up the stack to a known distance, then back down (no deep recursion) */
+	int n = 0, t = s;
+	while (t != GM_ACCEPT && t != GM_BOTTOM && m->ndist[t] < 0)
+		n++, t = m->nparent[t];
+	long base = t == GM_ACCEPT || t == GM_BOTTOM ? 0 : m->ndist[t];
+	while (n > 0) {	/* the n stacks below t, deepest last: fill from the one just under t */
+		int u = s;
+		for (int i = 1; i < n; i++)
+			u = m->nparent[u];
+		long d = base + m->minrest[m->npos[u]];
+		m->ndist[u] = d < GM_FAR ? (int)d : GM_FAR;
+		base = m->ndist[u];
+		n--;
+	}
+	return m->ndist[s];
+}
+
+int gm_dist(gm *m, int state)
+{
+	int n = m->slen[state], best = GM_FAR;
+	for (int i = 0; i < n; i++) {
+		int d = node_dist(m, m->pool[m->soff[state] + i]);
+		if (d < best)
+			best = d;
+	}
+	return best;
+}
+
 gm *gm_new(grammar *g)
 {
 	gm *m = calloc(1, sizeof *m);
@@ -237,6 +308,7 @@ gm *gm_new(grammar *g)
 	for (int a = g->alt_off[g->root]; a < g->alt_off[g->root + 1]; a++)
 		expand(m, g->alt_start[a], GM_ACCEPT);
 	m->start = intern(m);
+	shortest(m);
 	return m;
 }
 
@@ -256,6 +328,8 @@ void gm_free(gm *m)
 	free(m->snext);
 	free(m->pool);
 	free(m->buf);
+	free(m->minrest);
+	free(m->ndist);
 	free(m);
 }
 

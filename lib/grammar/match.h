@@ -44,6 +44,10 @@ int gm_stack_pos(const gm *m, int stack);	/* the code position a stack is at */
 int gm_has_bottom(const gm *m, int state);
 /* Bytes that can come next from state (bit c of the set). */
 void gm_next_bytes(gm *m, int state, gr_bytes *out);
+/* The fewest bytes that complete the text from state (0: it may end here;
+ * GM_FAR: never). From each rule's shortest derivation, summed up a stack. */
+#define GM_FAR (1 << 28)
+int gm_dist(gm *m, int state);
 /* Set when a state grew past the limit of stacks (a grammar too ambiguous to
  * run): the step returned GM_DEAD for that reason. */
 int gm_overflow(const gm *m);

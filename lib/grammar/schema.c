@@ -942,7 +942,17 @@ static int compile_object(sc *c, jv s, const char *where)
 			}
 		}
 		snprintf(w, sizeof w, "%s/properties/%s", where, jv_string_value(k));
-		int val = jv_is_valid(sub) ? compile(c, sub, w) : any_value(c);
+		int val;
+		if (jv_is_valid(sub))
+			val = compile(c, sub, w);
+		else if (!jv_is_valid(add) || jv_get_kind(add) == JV_KIND_TRUE)	/* required, not declared */
+			val = any_value(c);
+		else if (jv_get_kind(add) == JV_KIND_FALSE)
+			val = fail(c, where, "'%s' is required but additionalProperties is false", jv_string_value(k));
+		else {
+			snprintf(w, sizeof w, "%s/additionalProperties", where);
+			val = compile(c, add, w);
+		}
 		jv_free(sub);
 		m[i] = gr_rule(c->g);
 		gr_seq q = { 0 };

@@ -326,6 +326,30 @@ const uint64_t *gk_mask(gk *k, int state, int *complete)
 	return copy;
 }
 
+const uint64_t *gk_mask_shortest(gk *k, int state, int *complete)
+{
+	const gv *v = k->v;
+	memset(k->mask, 0, sizeof *k->mask * k->words);
+	int d0 = gm_dist(k->m, state);
+	*complete = gm_accepting(k->m, state);
+	k->st[0] = state;
+	for (int i = 0; i < v->nnodes;) {
+		int d = v->depth[i];
+		int t = gm_step(k->m, k->st[d - 1], v->byte[i]);
+		if (t == GM_DEAD || gm_dist(k->m, t) != d0 - d) {	/* off every shortest path */
+			i = v->end[i];
+			continue;
+		}
+		k->st[d] = t;
+		for (int j = 0; j < v->tok_n[i]; j++) {
+			int32_t id = v->toks[v->tok_first[i] + j];
+			k->mask[id >> 6] |= 1ULL << (id & 63);
+		}
+		i++;
+	}
+	return k->mask;
+}
+
 int gk_advance(gk *k, int state, int32_t id)
 {
 	size_t n;

@@ -42,6 +42,10 @@ void gk_precompute(gk *k);		/* every position's context-independent sets now */
 /* The allowed next tokens of state as a bitset of gv_size bits (valid until
  * the next call); *complete: the text may end here. */
 const uint64_t *gk_mask(gk *k, int state, int *complete);
+/* The tokens along a shortest completion from state (each leaves exactly its
+ * length fewer bytes to write; see gm_dist), for ending within a budget.
+ * Not cached. */
+const uint64_t *gk_mask_shortest(gk *k, int state, int *complete);
 /* The state after token id, or GM_DEAD when it may not come next. */
 int gk_advance(gk *k, int state, int32_t id);
 

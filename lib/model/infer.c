@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "grammar/constrain.h"
 #include "model/chat.h"
 #include "model/endpoint.h"
 #include "base/hash.h"
@@ -28,6 +29,7 @@ struct infer {
 	int32_t eos[MAX_STOP_IDS];
 	int n_eos;
 	char *model_name, *adapter_name;
+	gc *gc;				/* grammars, with a grammar option */
 };
 
 typedef struct {
@@ -57,12 +59,24 @@ static void add_eos(infer *in, int32_t id)
 		in->eos[in->n_eos++] = id;
 }
 
+/* The grammars: compiled for tok's vocabulary, or (NULL) for checking text. */
+static int open_grammar(infer *in, const tokenizer *tok, char *err, size_t errsz)
+{
+	in->gc = gc_new(tok);
+	const char *path = in->o.json_schema ? in->o.json_schema : in->o.grammar;
+	if (path && gc_set_file(in->gc, path, !in->o.json_schema, err, errsz))
+		return -1;
+	return 0;
+}
+
 infer *infer_open(const infer_opts *o, char *err, size_t errsz)
 {
 	infer *in = calloc(1, sizeof *in);
 	in->o = *o;
 	in->model_name = o->model ? (o->endpoint ? strdup(o->model) : base_name(o->model)) : NULL;
 	in->adapter_name = o->adapter ? base_name(o->adapter) : NULL;
+	if (o->validate_field)
+		return open_grammar(in, NULL, err, errsz) ? infer_close(in), NULL : in;
 	if (o->endpoint)
 		return in;	/* the server has the model and the tokenizer */
 	char path[4096];
@@ -115,6 +129,8 @@ infer *infer_open(const infer_opts *o, char *err, size_t errsz)
 		add_eos(in, tok_token_id(in->tok, "<|im_end|>"));
 		add_eos(in, tok_token_id(in->tok, "<|endoftext|>"));
 	}
+	if ((o->json_schema || o->grammar || o->schema_field) && open_grammar(in, in->tok, err, errsz))
+		goto fail;
 	return in;
 fail:
 	infer_close(in);
@@ -125,6 +141,7 @@ void infer_close(infer *in)
 {
 	if (!in)
 		return;
+	gc_free(in->gc);
 	nn_lora_free(in->lora);
 	nn_model_free(in->m);
 	tok_free(in->tok);
@@ -275,6 +292,18 @@ static jv do_generate(infer *in, worker *w, jv rec)
 		.max_tokens = in->o.max_tokens, .eos = in->eos, .n_eos = in->n_eos,
 		.stop = in->o.stop, .n_stop = in->o.n_stop, .tok = in->tok,
 	};
+	gc_session sess;
+	nn_constraint cons = { &sess, gc_allowed, gc_accept };
+	if (in->gc) {
+		gc_grammar *gg = gc_for(in->gc, rec, in->o.schema_field, err, sizeof err);
+		if (!gg) {
+			nn_sampler_free(&smp);
+			free(ids);
+			return ls_fail(rec, "schema", "%s", err);
+		}
+		gc_start(&sess, gg);
+		go.cons = &cons;
+	}
 	nn_gen_out g;
 	int rc = nn_generate(in->m, w->s, &smp, ids, (int)np, &go, &g, err, sizeof err);
 	nn_sampler_free(&smp);
@@ -288,9 +317,29 @@ static jv do_generate(infer *in, worker *w, jv rec)
 	return rec;
 }
 
+static jv do_validate(infer *in, jv rec)
+{
+	char err[1024];
+	gc_grammar *g = gc_for(in->gc, rec, in->o.schema_field, err, sizeof err);
+	if (!g)
+		return ls_fail(rec, "schema", "%s", err);
+	jv v = rec_path(rec, in->o.validate_field);
+	if (jv_get_kind(v) != JV_KIND_STRING) {
+		jv_free(v);
+		return ls_fail(rec, "no_input", "no '%s' string to check", in->o.validate_field);
+	}
+	long at = gc_check(g, jv_string_value(v), jv_string_length_bytes(jv_copy(v)));
+	jv_free(v);
+	jv r = jv_object_set(jv_object(), jv_string("valid"), jv_bool(at < 0));
+	r = jv_object_set(r, jv_string("offset"), at < 0 ? jv_null() : jv_number(at));
+	return jv_object_set(rec, jv_string(in->o.output_field ? in->o.output_field : "validation"), r);
+}
+
 jv infer_record(infer *in, void *vw, jv rec)
 {
 	worker *w = vw;
+	if (in->o.validate_field)
+		return do_validate(in, rec);
 	if (in->o.tokenize || in->o.detokenize)
 		return do_tokenize(in, rec);
 	if (in->o.endpoint)

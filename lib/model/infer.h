@@ -5,6 +5,10 @@
  * Fields added to a record: the completion (--output-field, default
  * "completion"), "model", "adapter" (null without one), "tokens_in",
  * "tokens_out", "finish_reason" ("stop" or "length"), "latency_ms".
+ * With a grammar (json_schema, grammar or schema_field) completions are
+ * constrained to it (grammar/constrain.h); with validate_field the field
+ * is checked instead and "validation" {valid, offset} added (offset: the
+ * first byte that cannot come next, or the length when the text ends early).
  * The seed of a record's sampler is a hash of --seed and the record's id, so
  * a record draws the same tokens whatever else is in the input. */
 #ifndef LS_INFER_H
@@ -32,6 +36,10 @@ typedef struct {
 	int n_stop;
 	unsigned long seed;
 	int threads;			/* math threads (BLAS, OpenMP) */
+	const char *json_schema;	/* constrain completions to this JSON schema file */
+	const char *grammar;		/* or to this EBNF file */
+	const char *schema_field;	/* or to the schema in each record's field */
+	const char *validate_field;	/* check this field against it instead of generating */
 	const char *endpoint;		/* OpenAI-compatible base URL */
 	const char *api_key;
 	int retries;

@@ -56,9 +56,29 @@ int nn_generate(const nn_model *m, nn_state *s, nn_sampler *smp, const int32_t *
 	int rc = nn_forward(m, s, prompt, np, logits, 0, err, errsz);	/* prefill: one pass */
 	long cut = -1;
 	while (rc == 0 && out->n < budget) {
+		if (o->cons) {	/* only what keeps the output a valid prefix */
+			int complete;
+			const uint64_t *allowed = o->cons->allowed(o->cons->ctx, budget - out->n, &complete);
+			if (!allowed) {
+				rc = nn_err(err, errsz, "the grammar failed (too ambiguous?)");
+				break;
+			}
+			if (!nn_mask_logits(logits, Vs, allowed, o->eos, complete ? o->n_eos : 0)) {
+				if (complete) {	/* nothing can follow: a forced end */
+					out->finish = "stop";
+					break;
+				}
+				rc = nn_err(err, errsz, "no token of the vocabulary can continue the output");
+				break;
+			}
+		}
 		int32_t id = nn_sample(smp, logits, Vs);
 		if (is_eos(o, id)) {
 			out->finish = "stop";
+			break;
+		}
+		if (o->cons && o->cons->accept(o->cons->ctx, id) < 0) {
+			rc = nn_err(err, errsz, "token %d does not continue the output", id);
 			break;
 		}
 		out->ids[out->n++] = id;

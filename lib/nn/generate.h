@@ -8,6 +8,17 @@
 #include "nn/model.h"
 #include "nn/sample.h"
 
+/* Constrained decoding: before each token, given the tokens left in the
+ * budget, the ids that may come next (a bitset over the tokenizer's ids)
+ * and whether the output may end there (then the EOS ids are allowed too;
+ * when nothing else is, the completion ends); after it, the id chosen.
+ * grammar/constrain.h implements it. */
+typedef struct {
+	void *ctx;
+	const uint64_t *(*allowed)(void *ctx, int left, int *complete);	/* NULL: failed */
+	int (*accept)(void *ctx, int32_t id);			/* -1: id may not come next */
+} nn_constraint;
+
 typedef struct {
 	int max_tokens;
 	const int32_t *eos;		/* ids that end the completion (not part of it) */
@@ -15,6 +26,7 @@ typedef struct {
 	const char *const *stop;	/* strings that end it (cut from the text) */
 	int n_stop;
 	const tokenizer *tok;		/* for text and stop strings; NULL: ids only */
+	const nn_constraint *cons;	/* NULL: unconstrained */
 } nn_gen_opts;
 
 typedef struct {

@@ -71,6 +71,31 @@ static void top_k(struct nn_cand *c, int n, int k)
 	qsort(c, k, sizeof *c, by_prob);
 }
 
+int nn_mask_logits(float *logits, int V, const uint64_t *allowed, const int32_t *keep, int n_keep)
+{
+	float kept[n_keep > 0 ? n_keep : 1];
+	for (int i = 0; i < n_keep; i++)
+		kept[i] = keep[i] < V ? logits[keep[i]] : 0;
+	int n = 0;
+	for (int w = 0; w * 64 < V; w++) {	/* a word at a time: most are all clear or all set */
+		uint64_t b = allowed[w];
+		int end = w * 64 + 64 < V ? w * 64 + 64 : V;
+		if (b == ~0ULL) {
+			n += end - w * 64;
+			continue;
+		}
+		for (int i = w * 64; i < end; i++, b >>= 1)
+			if (b & 1)
+				n++;
+			else
+				logits[i] = -INFINITY;
+	}
+	for (int i = 0; i < n_keep; i++)
+		if (keep[i] < V)
+			logits[keep[i]] = kept[i];
+	return n;
+}
+
 int nn_sample(nn_sampler *s, float *logits, int V)
 {
 	if (s->temperature <= 0 || s->top_k == 1)
@@ -118,5 +143,7 @@ int nn_sample(nn_sampler *s, float *logits, int V)
 		if (r < acc)
 			return s->buf[i].id;
 	}
+	while (keep > 1 && s->buf[keep - 1].p <= 0)	/* rounding: the last that can be drawn */
+		keep--;
 	return s->buf[keep - 1].id;
 }

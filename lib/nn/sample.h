@@ -23,7 +23,12 @@ typedef struct {
 void nn_sampler_init(nn_sampler *s, float temperature, int top_k, float top_p, uint64_t seed);
 void nn_sampler_free(nn_sampler *s);
 int nn_argmax(const float *logits, int V);
-/* The next token; logits[V] may be modified. */
+/* Constrained decoding: the logits of ids whose bit in allowed is clear
+ * become -inf, but those of keep[0..n_keep) (the EOS ids where the output
+ * may end). Returns how many ids of allowed are set. */
+int nn_mask_logits(float *logits, int V, const uint64_t *allowed, const int32_t *keep, int n_keep);
+/* The next token; logits[V] may be modified. Never an id at -inf while
+ * another is finite. */
 int nn_sample(nn_sampler *s, float *logits, int V);
 
 #endif
