@@ -42,7 +42,7 @@ kill -KILL 0
 W
 chmod +x "$T/exec-then-kill"
 LS_EXEC=$T/exec-then-kill setsid --wait "$DS" --out "$T/b" $F --target 0 --cache "$T/a/cache" >"$T/b1.log" 2>&1
-ok_if "the run was killed in the repair stage ($?)" sh -c "test ! -e '$T/b/repair_v1.jsonl' && test -s '$T/b/stages/repair/r00.mutants.jsonl'"
+ok_if "the run was killed in the repair stage ($?)" sh -c "test ! -e '$T/b/repair_v1.jsonl' && test -s '$T/b/stages/repair/r00-c0000.mutants.jsonl'"
 "$DS" --out "$T/b" $F --target 0 --cache "$T/a/cache" >"$T/b2.log" 2>&1
 ok_if "the resumed run succeeds" test $? = 0
 ok_if "it did not redo the mutants" grep -q "break: done before" "$T/b2.log"
