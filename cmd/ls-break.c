@@ -40,7 +40,7 @@ static void *worker_init(ls_tool *t, void *ctx, int i)
 {
 	(void)t; (void)ctx; (void)i;
 	char err[256];
-	brk *b = brk_new(err, sizeof err);
+	breaker *b = brk_new(err, sizeof err);
 	if (!b)
 		ls_die(EX_UNAVAILABLE_, "%s", err);
 	return b;

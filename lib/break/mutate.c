@@ -41,23 +41,23 @@ int brk_op_index(const char *name)
 	return -1;
 }
 
-struct brk {
+struct breaker {
 	TSParser *p;
 };
 
-brk *brk_new(char *err, size_t errsz)
+breaker *brk_new(char *err, size_t errsz)
 {
 	TSParser *p = py_parser_new(err, errsz);
 	if (!p)
 		return NULL;
-	brk *b = calloc(1, sizeof *b);
+	breaker *b = calloc(1, sizeof *b);
 	if (!b)
 		abort();
 	b->p = p;
 	return b;
 }
 
-void brk_free(brk *b)
+void brk_free(breaker *b)
 {
 	if (!b)
 		return;
@@ -495,7 +495,7 @@ static void visit(walk *w, TSNode n, TSNode parent, const char *field, int in_de
 	ts_tree_cursor_delete(&c);
 }
 
-static TSTree *parse_ok(brk *b, const char *code)
+static TSTree *parse_ok(breaker *b, const char *code)
 {
 	TSTree *tr = py_parse(b->p, code, strlen(code));
 	if (tr && ts_node_has_error(ts_tree_root_node(tr))) {
@@ -505,7 +505,7 @@ static TSTree *parse_ok(brk *b, const char *code)
 	return tr;
 }
 
-int brk_sites(brk *b, const char *code, brk_edit **edits)
+int brk_sites(breaker *b, const char *code, brk_edit **edits)
 {
 	*edits = NULL;
 	TSTree *tr = parse_ok(b, code);
@@ -581,7 +581,7 @@ static char *normalise_tree(TSTree *tr, const char *code)
 	return o.b;
 }
 
-char *brk_normalise(brk *b, const char *code)
+char *brk_normalise(breaker *b, const char *code)
 {
 	TSTree *tr = parse_ok(b, code);
 	if (!tr)
@@ -684,7 +684,7 @@ static void mutant_key(brk_mutant *m)
 	free(s.b);
 }
 
-int brk_mutants(brk *b, const char *code, const char *parent_id, const brk_opts *o, brk_mutant **out)
+int brk_mutants(breaker *b, const char *code, const char *parent_id, const brk_opts *o, brk_mutant **out)
 {
 	*out = NULL;
 	brk_edit *e;

@@ -52,21 +52,21 @@ typedef struct {
 	unsigned long seed;
 } brk_opts;
 
-typedef struct brk brk;
+typedef struct breaker breaker;
 
 /* A mutator (one tree-sitter parser; one per thread). NULL with err. */
-brk *brk_new(char *err, size_t errsz);
-void brk_free(brk *b);
+breaker *brk_new(char *err, size_t errsz);
+void brk_free(breaker *b);
 
 /* Every single-edit candidate an operator finds in code (not yet checked
  * to parse). *edits is malloc'd; free with brk_edits_free. -1 when the code
  * does not parse (an error node), else the count. */
-int brk_sites(brk *b, const char *code, brk_edit **edits);
+int brk_sites(breaker *b, const char *code, brk_edit **edits);
 void brk_edits_free(brk_edit *e, int n);
 
 /* Up to o->per_function mutants of code, as described above. -1 when the
  * code itself does not parse, else the count (0: nothing to break). */
-int brk_mutants(brk *b, const char *code, const char *parent_id, const brk_opts *o, brk_mutant **out);
+int brk_mutants(breaker *b, const char *code, const char *parent_id, const brk_opts *o, brk_mutant **out);
 void brk_mutants_free(brk_mutant *m, int n);
 
 /* code with edits applied (they must not overlap); malloc'd. */
@@ -75,6 +75,6 @@ char *brk_apply(const char *code, const brk_edit *edits, int n);
 /* Code as tokens separated by single spaces, comments left out: two
  * mutants that normalise equal differ only in layout. malloc'd; NULL when
  * the code does not parse. */
-char *brk_normalise(brk *b, const char *code);
+char *brk_normalise(breaker *b, const char *code);
 
 #endif

@@ -9,7 +9,7 @@
 
 static jv get(jv rec, const char *k) { return jv_object_get(jv_copy(rec), jv_string(k)); }
 
-jv brk_task_records(brk *b, jv parent, const brk_opts *o, int control)
+jv brk_task_records(breaker *b, jv parent, const brk_opts *o, int control)
 {
 	const char *code = rec_str(parent, "code"), *id = rec_str(parent, "id");
 	if (!code || !id) {

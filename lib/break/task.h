@@ -33,7 +33,7 @@
 /* Control plus mutant records of one parent (an array; empty when there is
  * nothing to break), or jv_invalid_with_msg when the parent has no code or
  * its code does not parse. */
-jv brk_task_records(brk *b, jv parent, const brk_opts *o, int control);
+jv brk_task_records(breaker *b, jv parent, const brk_opts *o, int control);
 
 /* Is a mutant's verdict a clean failure? 1 yes; 0 no, with *why set. */
 int brk_caught(jv exec, char *why, size_t whysz);

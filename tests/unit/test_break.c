@@ -8,7 +8,7 @@
 #include "break/task.h"
 #include "break/udiff.h"
 
-static brk *B;
+static breaker *B;
 
 /* Does operator op, applied alone at some site of code, give want? */
 static int gives(const char *code, int op, const char *want)
