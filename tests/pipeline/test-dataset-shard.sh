@@ -7,10 +7,10 @@ need_tools
 make_corpus || { skip_dep "cannot build the corpus"; done_testing; exit 0; }
 DS=$TOP/pipelines/dataset
 
-"$DS" --out "$T/all" --repos "$CORPUS" --target 0 --workers 2 >"$T/all.log" 2>&1
+"$DS" --out "$T/all" --repos "$CORPUS" --target 0 --workers 2 --no-repair >"$T/all.log" 2>&1
 ok_if "unsharded run" test $? = 0
 for k in 0 1 2; do
-	"$DS" --out "$T/s$k" --repos "$CORPUS" --target 0 --workers 2 --shard $k/3 \
+	"$DS" --out "$T/s$k" --repos "$CORPUS" --target 0 --workers 2 --no-repair --shard $k/3 \
 		--cache "$T/all/cache" >"$T/s$k.log" 2>&1
 	ok_if "shard $k/3" test $? = 0
 done
