@@ -350,7 +350,8 @@ int gr_finish(grammar *g, int root, char *err, size_t errsz)
 		g->alt_off[r] = k;
 		for (int a = 0; a < g->nalts[r]; a++) {
 			g->alt_start[k++] = c;
-			memcpy(g->code + c, g->alts[r][a].el, sizeof *g->code * g->alts[r][a].n);
+			if (g->alts[r][a].n)
+				memcpy(g->code + c, g->alts[r][a].el, sizeof *g->code * g->alts[r][a].n);
 			c += g->alts[r][a].n;
 			g->code[c++] = GR_END;
 		}
