@@ -75,7 +75,6 @@ __asm__(".section .rodata\n"
 	".incbin \"" LS_CUDA_FATBIN "\"\n"
 	".byte 0\n"
 	".previous\n");
-extern const unsigned char nn_cuda_fatbin[];
 
 /* Entry points looked up with dlsym, typed from the headers themselves (so a
  * prototype that changes breaks the build, not a run on someone's GPU). */

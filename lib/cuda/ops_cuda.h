@@ -47,4 +47,7 @@ int nn_self_test(const nn_ops *ops, uint64_t seed, FILE *out);
 const nn_ops *nn_device_open(const char *name, char *err, size_t errsz, char *notice,
 			     size_t noticesz);
 
+/* The kernels' fatbin, embedded by ops_cuda.c with .incbin when nvcc built it. */
+extern const unsigned char nn_cuda_fatbin[];
+
 #endif

@@ -13,6 +13,10 @@ cat > "$T/notrun" <<'X'
 --github-search	needs api.github.com (tests/repos runs the search against a local server)
 --endpoint https://api.example.com	needs a real endpoint (tests/infer/test-endpoint.sh runs a local one)
 pipelines/corpus build/corpus |	builds the whole corpus (minutes): make demo and tests/pipeline run it
+--site owner/name=/srv/venvs/name	needs a virtualenv of the user's (tests/exec/test-real-layouts.sh runs --site)
+--on-error skip --rejects bad.jsonl	shows records with errors going to --rejects (errors are its point; tests/exec/test-real-layouts.sh checks --on-error)
+jq -r .error.code bad.jsonl	reads the --rejects file of the example above
+find /usr/lib/python3.11 -name	a pipe that head cuts (SIGPIPE under pipefail); tests/train/test-pretrain.sh trains on such text
 X
 
 # --- fixtures ------------------------------------------------------------
@@ -37,6 +41,22 @@ ok_if "fixtures: repositories and records" test -s "$F/validated.jsonl" -a -s "$
 "$B/tests/test_mkmodel" "$F/models/tiny" --tokenizer "$TOP/tests/fixtures/tiny-tokenizer.json" \
 	--adapter "$F/adapters/v1" --std 0.3 --dim 64 --layers 2 >/dev/null 2>&1
 ok_if "fixtures: a tiny model and adapter" test -f "$F/models/tiny/model.safetensors" -a -f "$F/adapters/v1/adapter_model.safetensors"
+# for the tools that came later (ls-train, ls-abtest, ls-registry, constrained ls-infer, repair)
+(cd "$F" && cp -R models/tiny models/base &&
+	mkdir -p tests docs share build/demo results &&
+	cp -R "$TOP/tests/abtest" tests/ && cp -R "$TOP/docs/schema" docs/ && cp -R "$TOP/share/grammar" share/ &&
+	cp models/tiny/config.json config.json && cp models/tiny/tokenizer.json tokenizer.json &&
+	jq -c 'select((.prompt + .code | length) < 600) | {id, instruction: "Write the function.", input: .prompt, output: .code}' suite.jsonl > sft.jsonl &&
+	cp sft.jsonl val.jsonl && cp sft.jsonl build/demo/train.jsonl &&
+	jq -c '{text: .code}' suite.jsonl > code.jsonl &&
+	jq -c '{id, prompt: .prompt}' suite.jsonl > tasks.jsonl &&
+	jq -c '{id, prompt: .prompt, schema: {type: "object", properties: {name: {type: "string"}}, required: ["name"]}}' suite.jsonl > mixed.jsonl &&
+	jq -c '{id, completion: "{\"name\": \"x\"}"}' suite.jsonl > out.jsonl &&
+	echo '{"suite": {"pass_rate": 0.5}}' > results/metrics.json &&
+	jq -n '{default: "ft", models: {base: {path: "models/base"}, ft: {path: "models/base", adapter: "adapters/v1"}}}' > models.json &&
+	ls-exec -q --code-field completion < completions.jsonl > base.jsonl && cp base.jsonl ft.jsonl &&
+	jq -c 'select(.error == null and .exec.status == "passed") | . + {task: "repair", buggy: .code, failure: {message: "AssertionError"}, split: "train"}' validated.jsonl > repair_train.jsonl)
+ok_if "fixtures: records and files for the later tools" test -s "$F/sft.jsonl" -a -s "$F/base.jsonl"
 
 # --- the examples ------------------------------------------------------------
 # examples PAGE: one command per line (mdoc escapes undone, a literal

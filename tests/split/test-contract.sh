@@ -25,7 +25,7 @@ ok_if "--stats not writable: refused before any work" sh -c "test $rc = 74 && te
 ls-split --format jsonl < "$T/in.jsonl" > /dev/null 2> "$T/err"; rc=$?
 ok_if "unknown --format: exit 64, the valid values" sh -c "test $rc = 64 && grep -q -- \"--format: want record, instruction or chat, not: 'jsonl'\" '$T/err'"
 ls-split --task x < "$T/in.jsonl" > /dev/null 2> "$T/err"; rc=$?
-ok_if "unknown --task: exit 64" sh -c "test $rc = 64 && grep -q 'want ir or code' '$T/err'"
+ok_if "unknown --task: exit 64" sh -c "test $rc = 64 && grep -q 'want ir, code or repair' '$T/err'"
 ls-split --max-per-group -3 < "$T/in.jsonl" > /dev/null 2> "$T/err"; rc=$?
 ok_if "negative --max-per-group: exit 64 naming it" sh -c "test $rc = 64 && grep -q -- \"--max-per-group: must not be negative: '-3'\" '$T/err'"
 
