@@ -41,7 +41,7 @@ static const ls_opt opts[] = {
 	{ "validate-field", 0, "FIELD", LS_STR, &o.validate_field, "check FIELD against the schema or grammar instead of generating: adds validation" },
 	{ "tokenize", 0, NULL, LS_FLAG, &o.tokenize, "add the token ids of --input-field (default text) as tokens" },
 	{ "detokenize", 0, NULL, LS_FLAG, &o.detokenize, "add the text of the ids in --input-field (default tokens) as text" },
-	{ "device", 0, "NAME", LS_STR, &o.device, "cpu, cuda or auto: the GPU when one works (default auto)" },
+	{ "device", 0, "NAME", LS_STR, &o.device, "cpu (default), cuda, or auto: the GPU when one works" },
 	{ "self-test", 0, NULL, LS_FLAG, &o.self_test, "check every op of --device against the CPU's and exit" },
 	{ "endpoint", 0, "URL", LS_STR, &o.endpoint, "an OpenAI-compatible server (e.g. http://host:8000/v1)" },
 	{ "api-key-env", 0, "VAR", LS_STR, &o.key_env, "environment variable with the API key (default OPENAI_API_KEY)" },
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	const nn_ops *ops = NULL;
 	char err[1024], notice[512];
 	if (o.self_test || (!o.endpoint && !o.tokenize && !o.detokenize && !o.validate_field)) {
-		if (!(ops = nn_device_open(o.device ? o.device : "auto", err, sizeof err, notice, sizeof notice))) {
+		if (!(ops = nn_device_open(o.device ? o.device : "cpu", err, sizeof err, notice, sizeof notice))) {
 			if (o.self_test && strstr(err, "no CUDA device"))
 				printf("skipped: %s\n", strstr(err, "no CUDA device"));
 			ls_die(strstr(err, "unknown device") ? EX_USAGE_ : EX_UNAVAILABLE_, "%s", err);
