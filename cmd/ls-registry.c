@@ -238,17 +238,24 @@ static void write_models(jv def)
 		ls_die(EX_IOERR_, "%s", err);
 }
 
-static void check_models(void)
+/* Before the database changes: can --models take the version (or, for a
+ * rollback, jv_invalid(): any version promoted before)? */
+static void check_models(jv v)
 {
 	char err[512];
-	if (o.models && models_file_check(o.models, err, sizeof err) != 0)
+	int bad = o.models && models_file_check(o.models, v, R, err, sizeof err) != 0;
+	jv_free(v);
+	if (bad)
 		ls_die(EX_IOERR_, "%s", err);
 }
 
 static void cmd_promote(char **a, int n)
 {
 	need(n, 1, 1, "promote REF [--reason TEXT] [--models FILE]");
-	check_models();
+	jv target = reg_show(R, a[0]);
+	if (!jv_is_valid(target))
+		emit_or_die(target);
+	check_models(target);
 	jv v = reg_promote(R, a[0], o.reason, actor());
 	if (jv_is_valid(v))
 		write_models(jv_copy(v));
@@ -259,7 +266,7 @@ static void cmd_rollback(char **a, int n)
 {
 	(void)a;
 	need(n, 0, 0, "rollback [--reason TEXT] [--models FILE]");
-	check_models();
+	check_models(jv_invalid());
 	jv v = reg_rollback(R, o.reason, actor());
 	if (jv_is_valid(v))
 		write_models(jv_copy(v));

@@ -71,42 +71,54 @@ static jv load_models(const char *path, char *err, size_t errsz)
 	return file;
 }
 
-int models_file_check(const char *path, char *err, size_t errsz)
+/* The models-file entry of version v (borrowed): "path", and an adapter's
+ * "adapter"; invalid with err set when it cannot have one. */
+static jv model_entry(jv v, registry *r, char *err, size_t errsz)
+{
+	jv id = jv_object_get(jv_copy(v), jv_string("id"));
+	jv kind = jv_object_get(jv_copy(v), jv_string("kind"));
+	jv base = jv_object_get(jv_copy(v), jv_string("base"));
+	jv path = jv_object_get(jv_copy(v), jv_string("path"));
+	jv entry;
+	if (strcmp(jv_string_value(kind), "adapter"))
+		entry = JV_OBJECT(jv_string("path"), path);
+	else if (jv_get_kind(base) == JV_KIND_STRING)
+		entry = JV_OBJECT(jv_string("path"), base_path(r, jv_copy(base)), jv_string("adapter"), path);
+	else {
+		snprintf(err, errsz, "%s: an adapter registered without --base has no model to go with it",
+			 jv_string_value(id));
+		jv_free(path);
+		entry = jv_invalid();
+	}
+	jv_free(id);
+	jv_free(kind);
+	jv_free(base);
+	return entry;
+}
+
+int models_file_check(const char *path, jv v, registry *r, char *err, size_t errsz)
 {
 	jv file = load_models(path, err, errsz);
 	int ok = jv_is_valid(file);
 	jv_free(file);
+	if (ok && jv_is_valid(v)) {
+		jv e = model_entry(v, r, err, errsz);
+		ok = jv_is_valid(e);
+		jv_free(e);
+	}
 	return ok ? 0 : -1;
 }
 
 int models_file_set_default(const char *path, jv v, registry *r, char *err, size_t errsz)
 {
 	jv file = load_models(path, err, errsz);
-	if (!jv_is_valid(file)) {
-		jv_free(v);
-		return -1;
-	}
-	jv id = jv_object_get(jv_copy(v), jv_string("id"));
-	jv kind = jv_object_get(jv_copy(v), jv_string("kind"));
-	jv entry;
-	jv base = jv_object_get(jv_copy(v), jv_string("base"));
-	int nobase = jv_get_kind(base) != JV_KIND_STRING;
-	jv_free(base);
-	if (!strcmp(jv_string_value(kind), "adapter") && nobase) {
-		snprintf(err, errsz, "%s: an adapter registered without --base cannot go into %s",
-			 jv_string_value(id), path);
-		jv_free(id);
-		jv_free(kind);
+	jv entry = jv_is_valid(file) ? model_entry(v, r, err, errsz) : jv_invalid();
+	if (!jv_is_valid(entry)) {
 		jv_free(file);
 		jv_free(v);
 		return -1;
 	}
-	if (!strcmp(jv_string_value(kind), "adapter"))
-		entry = JV_OBJECT(jv_string("path"), base_path(r, jv_object_get(jv_copy(v), jv_string("base"))),
-				  jv_string("adapter"), jv_object_get(jv_copy(v), jv_string("path")));
-	else
-		entry = JV_OBJECT(jv_string("path"), jv_object_get(jv_copy(v), jv_string("path")));
-	jv_free(v);
+	jv id = jv_object_get(v, jv_string("id"));
 	jv models = jv_object_get(jv_copy(file), jv_string("models"));
 	if (jv_get_kind(models) != JV_KIND_OBJECT) {
 		jv_free(models);
@@ -115,7 +127,6 @@ int models_file_set_default(const char *path, jv v, registry *r, char *err, size
 	models = jv_object_set(models, jv_copy(id), entry);
 	file = jv_object_set(file, jv_string("models"), models);
 	file = jv_object_set(file, jv_string("default"), id);
-	jv_free(kind);
 	jv text = jv_dump_string(file, JV_PRINT_PRETTY | JV_PRINT_SORTED | JV_PRINT_INDENT_FLAGS(2));
 	jv line = jv_string_concat(text, jv_string("\n"));
 	int rc = write_atomic(path, jv_string_value(line), err, errsz);

@@ -13,10 +13,11 @@
  * make it the default; other entries are kept. 0, or -1 with err set. */
 int models_file_set_default(const char *path, jv v, registry *r, char *err, size_t errsz);
 
-/* Can path be rewritten: absent, or a JSON object? Checked before a
- * promotion so that a bad file stops it before the database changes.
- * 0, or -1 with err set. */
-int models_file_check(const char *path, char *err, size_t errsz);
+/* Can path be rewritten (absent, or a JSON object) and, when v (reg_show's
+ * form, borrowed) is valid, can it hold v's entry? Checked before a
+ * promotion, so that it fails before the database changes. 0, or -1 with
+ * err set. */
+int models_file_check(const char *path, jv v, registry *r, char *err, size_t errsz);
 
 /* When both versions carry ls-exec verdicts (metrics.verdicts.path), the
  * report of `ls-abtest --json` on them (found beside this binary, else on

@@ -722,6 +722,33 @@ jv reg_rollback(registry *r, const char *reason, const char *actor)
 	return to ? show_id(r, to) : jv_null();
 }
 
+/* Events matching WHERE (bound to text, else to seq when the clause has a
+ * parameter), oldest first. */
+static jv query_events(registry *r, const char *where, const char *text, sqlite3_int64 seq)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT seq, time, kind, version, detail, actor FROM event %s ORDER BY seq", where);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return dberr(r, "audit");
+	if (sqlite3_bind_parameter_count(s)) {
+		if (text)
+			bind_text(s, 1, text);
+		else
+			sqlite3_bind_int64(s, 1, seq);
+	}
+	jv out = jv_array();
+	while (sqlite3_step(s) == SQLITE_ROW)
+		out = jv_array_append(out, JV_OBJECT(jv_string("seq"), jv_number((double)sqlite3_column_int64(s, 0)),
+						     jv_string("time"), column_str(s, 1),
+						     jv_string("event"), column_str(s, 2),
+						     jv_string("version"), column_str(s, 3),
+						     jv_string("detail"), column_json(s, 4),
+						     jv_string("actor"), column_str(s, 5)));
+	sqlite3_finalize(s);
+	return out;
+}
+
 jv reg_audit_add(registry *r, const char *kind, const char *ref, jv detail, const char *actor)
 {
 	if (begin(r) != SQLITE_OK) {
@@ -740,43 +767,17 @@ jv reg_audit_add(registry *r, const char *kind, const char *ref, jv detail, cons
 	sqlite3_int64 seq = sqlite3_last_insert_rowid(r->db);
 	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return rollback_with(r, dberr(r, "commit"));
-	jv all = reg_audit(r, NULL);
-	int n = jv_is_valid(all) ? jv_array_length(jv_copy(all)) : 0;
-	for (int i = n - 1; i >= 0; i--) {
-		jv e = jv_array_get(jv_copy(all), i);
-		jv q = jv_object_get(jv_copy(e), jv_string("seq"));
-		int match = jv_number_value(q) == (double)seq;
-		jv_free(q);
-		if (match) {
-			jv_free(all);
-			return e;
-		}
-		jv_free(e);
+	jv one = query_events(r, "WHERE seq = ?", NULL, seq);
+	if (!jv_is_valid(one) || jv_array_length(jv_copy(one)) != 1) {
+		jv_free(one);
+		return errorf("event %lld vanished", (long long)seq);
 	}
-	jv_free(all);
-	return errorf("event %lld vanished", (long long)seq);
+	return jv_array_get(one, 0);
 }
 
 jv reg_audit(registry *r, const char *kind)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(r->db, kind ? "SELECT seq, time, kind, version, detail, actor FROM event "
-					     "WHERE kind = ? ORDER BY seq"
-					   : "SELECT seq, time, kind, version, detail, actor FROM event ORDER BY seq",
-			       -1, &s, NULL) != SQLITE_OK)
-		return dberr(r, "audit");
-	if (kind)
-		bind_text(s, 1, kind);
-	jv out = jv_array();
-	while (sqlite3_step(s) == SQLITE_ROW)
-		out = jv_array_append(out, JV_OBJECT(jv_string("seq"), jv_number((double)sqlite3_column_int64(s, 0)),
-						     jv_string("time"), column_str(s, 1),
-						     jv_string("event"), column_str(s, 2),
-						     jv_string("version"), column_str(s, 3),
-						     jv_string("detail"), column_json(s, 4),
-						     jv_string("actor"), column_str(s, 5)));
-	sqlite3_finalize(s);
-	return out;
+	return kind ? query_events(r, "WHERE kind = ?", kind, 0) : query_events(r, "", NULL, 0);
 }
 
 /* The number at a dotted path inside an object, or NaN. */

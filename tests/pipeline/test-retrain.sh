@@ -18,22 +18,22 @@ X
 ls-gen --count 12 --seed 5 2>/dev/null | ls-exec --keep passed --quiet >"$T/suite.jsonl"
 ok_if "a suite of 12 tasks with tests" test "$(wc -l <"$T/suite.jsonl")" = 12
 
-# The stand-in: the first call (the candidate) answers as $STUB says, the
+# The stand-in: the first call (the candidate) answers as $ANSWER says, the
 # second (the default, or the base) the other way.
 cat >"$T/infer" <<'X'
 #!/bin/sh
-n=$(cat "$STUB_COUNT" 2>/dev/null || echo 0); echo $((n + 1)) >"$STUB_COUNT"
+n=$(cat "$CALLS" 2>/dev/null || echo 0); echo $((n + 1)) >"$CALLS"
 good='. + {completion: .code}'
 bad='. + {completion: ("def " + .name + "(*a, **k):\n    return None\n")}'
-case $n,$STUB in 0,better|[1-9]*,worse) jq -c "$good" ;; *) jq -c "$bad" ;; esac
+case $n,$ANSWER in 0,better|[1-9]*,worse) jq -c "$good" ;; *) jq -c "$bad" ;; esac
 X
 chmod +x "$T/infer"
-rt() { STUB_COUNT=$T/count.$1; export STUB_COUNT; shift; rm -f "$STUB_COUNT"
+rt() { CALLS=$T/count.$1; export CALLS; shift; rm -f "$CALLS"
 	LS_INFER=$T/infer "$TOP/pipelines/retrain" --train "$T/sft.jsonl" --suite "$T/suite.jsonl" \
 		--base "$T/m" --out "$T/out" --steps 2 --train-args "--seq-len 64 --batch 1" "$@"; }
 reg() { ls-registry --quiet --db "$T/out/registry.db" "$@"; }
 
-STUB=better rt 1 2>"$T/err1"
+ANSWER=better rt 1 2>"$T/err1"
 ok_if "first run: retrained (no default yet) and promoted" sh -c "grep -q 'promoted code-lora@v1' '$T/err1'"
 ok_if "the models file's default is the new version" jq -e '.default == "code-lora@v1" and .models["code-lora@v1"].adapter != null' "$T/out/models.json"
 ok_if "the decision is in the audit trail with its reason" \
@@ -44,17 +44,17 @@ ok_if "registered with metrics, data manifest and training config" \
 ok_if "the registered adapter holds no checkpoints" \
 	sh -c "ls-registry --quiet --db '$T/out/registry.db' show code-lora@v1 | jq -e '[.files[].path] | all(startswith(\"checkpoint\") | not)' >/dev/null"
 
-STUB=better rt 2 2>"$T/err2"
+ANSWER=better rt 2 2>"$T/err2"
 ok_if "same data, thresholds not reached: no retraining" grep -q 'no retraining' "$T/err2"
 ok_if "... decided and recorded, no new version" sh -c "test \"\$(ls-registry --quiet --db '$T/out/registry.db' audit decision | tail -1 | jq .detail.retrain)\" = false && test \"\$(ls-registry --quiet --db '$T/out/registry.db' list | wc -l)\" = 1"
 
-STUB=worse rt 3 --force --seed 1 2>"$T/err3"
+ANSWER=worse rt 3 --force --seed 1 2>"$T/err3"
 ok_if "a worse candidate is registered but not promoted" grep -q 'kept code-lora@v1: code-lora@v2 is not significantly better' "$T/err3"
 ok_if "the default stays" test "$(reg default | jq -r .id)" = code-lora@v1
 reg audit decision | tail -1 >"$T/last"
 ok_if "the refusal is in the audit trail" jq_true '.version == "code-lora@v2" and .detail.promote == false' "$T/last"
 
-STUB=better rt 4 --force --seed 2 2>"$T/err4"
+ANSWER=better rt 4 --force --seed 2 2>"$T/err4"
 ok_if "a better candidate is promoted over the default" test "$(reg default | jq -r .id)" = code-lora@v3
 reg rollback --reason "test" --models "$T/out/models.json" >/dev/null
 ok_if "rollback: the previous default is back, in the models file too" \

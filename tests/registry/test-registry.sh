@@ -68,6 +68,8 @@ ok_if "a name with @ is refused" sh -c 'ls-registry register a@b a1 2>/dev/null;
 echo '{not json' >bad.json
 ok_if "a models file that is not JSON is not overwritten" sh -c 'ls-registry promote lora@v2 --models bad.json 2>/dev/null; test $? = 74 && test "$(cat bad.json)" = "{not json"'
 ok_if "... and the default did not change" test "$(ls-registry --quiet default | jq -r .id)" = lora@v1
+ls-registry --quiet register nobase a1 >/dev/null
+ok_if "an adapter without --base cannot go into a models file: 74, nothing promoted" sh -c 'ls-registry promote nobase --models models.json 2>err; test $? = 74 && grep -q "registered without --base" err && test "$(ls-registry --quiet default | jq -r .id)" = lora@v1'
 ok_if "check: ok" test "$(ls-registry --quiet check | jq -r .check)" = ok
 
 # Crash safety: writers killed with SIGKILL at random moments never leave a
