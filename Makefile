@@ -40,6 +40,9 @@ LDLIBS  += $(PKG_LIBS) -ljq -lseccomp -lutf8proc -lopenblas -lxxhash -lm -ldl
 
 VERSION := 0.1.0
 
+# The first rule below is the build id's stamp; `make` alone builds everything.
+.DEFAULT_GOAL := all
+
 # The build id (lib/rec/buildid.c, part of every cache key): the commit, and
 # a hash of the uncommitted changes to the code and data when there are any.
 # Only buildid.o sees them; the stamp file makes it rebuild when they change.

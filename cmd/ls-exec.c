@@ -46,14 +46,14 @@ static const char *const base_preload[] = { "doctest", "unittest", "json", "re",
 
 typedef struct {
 	exec_opts eo;
-	pyrun_opts po;
+	interp_opts po;
 	char *harness;
 	char cache[4096];
 } ctx_t;
 
 typedef struct {
 	ctx_t *c;
-	pyrun *z;
+	interp *z;
 	int worker;
 } worker_t;
 
@@ -64,10 +64,10 @@ static void *worker_init(ls_tool *t, void *ctx, int i)
 	char err[512];
 	w->c = ctx;
 	w->worker = i;
-	w->z = pyrun_start(i, &w->c->po, err, sizeof err);
+	w->z = interp_start(i, &w->c->po, err, sizeof err);
 	if (!w->z)
 		ls_die(EX_UNAVAILABLE_, "cannot start the sandbox: %s", err);
-	unsigned missing = ~pyrun_flags(w->z) & (SBX_USERNS | SBX_PIDNS | SBX_NETNS | SBX_MNTNS | SBX_IPCNS |
+	unsigned missing = ~interp_flags(w->z) & (SBX_USERNS | SBX_PIDNS | SBX_NETNS | SBX_MNTNS | SBX_IPCNS |
 						  SBX_UTSNS | SBX_UIDDROP | SBX_LANDLOCK | SBX_LANDLOCK_SCOPE);
 	if (i == 0 && missing) {
 		char buf[256];
@@ -80,7 +80,7 @@ static void *worker_init(ls_tool *t, void *ctx, int i)
 static void worker_free(void *p)
 {
 	worker_t *w = p;
-	pyrun_stop(w->z);
+	interp_stop(w->z);
 	free(w);
 }
 
@@ -106,12 +106,12 @@ static jv map(void *p, jv rec, ls_tool *t)
 	jv verdict;
 	jv req = exec_request(&w->c->eo, rec, &verdict);
 	if (jv_get_kind(req) == JV_KIND_OBJECT) {
-		jv ans = pyrun_exec(w->z, jv_copy(req));
+		jv ans = interp_exec(w->z, jv_copy(req));
 		if (!jv_is_valid(ans)) {
 			/* The zygote died (it should not): start another for the next record. */
 			char err[512];
-			pyrun_stop(w->z);
-			w->z = pyrun_start(w->worker, &w->c->po, err, sizeof err);
+			interp_stop(w->z);
+			w->z = interp_start(w->worker, &w->c->po, err, sizeof err);
 			if (!w->z)
 				ls_die(EX_UNAVAILABLE_, "cannot restart the sandbox: %s", err);
 		}
@@ -145,7 +145,7 @@ static jv map(void *p, jv rec, ls_tool *t)
 
 int main(int argc, char **argv)
 {
-	pyrun_bind_now(argv);
+	interp_bind_now(argv);
 	ls_tool t = { .name = "ls-exec", .synopsis = "[options] [FILE ...]",
 		      .about = "run each record's tests in a sandbox and add its verdict (exec)",
 		      .opts = opts, .cacheable = 1,
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 		pre[n++] = base_preload[i];
 	for (int i = 0; i < o.preload.n && n < 127; i++)
 		pre[n++] = o.preload.v[i];
-	c.po = (pyrun_opts){ .lim = c.eo.lim, .harness = c.harness, .harness_name = path, .preload = pre,
+	c.po = (interp_opts){ .lim = c.eo.lim, .harness = c.harness, .harness_name = path, .preload = pre,
 		.hosts = !o.no_hosts, .pin = !o.no_pin && t.jobs > 1 };
 	ls_stage st = { .worker_init = worker_init, .worker_free = worker_free, .map = map, .ctx = &c };
 	int rc = ls_run(&t, &st);

@@ -1,7 +1,7 @@
 /* exec.h — ls-exec's record logic: which tests a record carries, the request
  * for the harness, repository checkouts, and the verdict ("exec" object).
  *
- * The sandbox (sandbox.h) and the interpreter (pyrun.h) know nothing of
+ * The sandbox (sandbox.h) and the interpreter (interp.h) know nothing of
  * records; this module turns a record into a request and an answer into
  * {status, tests_run, tests_passed, failures, duration_ms, category, mode,
  *  namespace, examples?}. Status comes from the harness's report when there

@@ -1,4 +1,4 @@
-/* pyrun.c — the embedded-Python zygote and its per-request children (see pyrun.h). */
+/* interp.c — the embedded-Python zygote and its per-request children (see interp.h). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <errno.h>
@@ -22,7 +22,7 @@
 #include "rec/record.h"
 #include "base/clock.h"
 
-struct pyrun {
+struct interp {
 	pid_t pid;
 	int to, from;		/* request pipe (write end), answer pipe (read end) */
 	unsigned flags;
@@ -154,7 +154,7 @@ static int child_main(void *arg)
 /* ---- the zygote --------------------------------------------------------- */
 
 typedef struct {
-	const pyrun_opts *o;
+	const interp_opts *o;
 	int req, ans;		/* its ends of the pipes */
 	int cpu;		/* the CPU it keeps to, or -1 */
 } zygote_arg;
@@ -173,7 +173,7 @@ static int py_error(char *err, size_t errsz, const char *what, const char *name,
 	return -1;
 }
 
-static int py_init(const pyrun_opts *o, char *err, size_t errsz)
+static int py_init(const interp_opts *o, char *err, size_t errsz)
 {
 	hugemem_python();
 	PyConfig c;
@@ -510,7 +510,7 @@ static int worker_cpu(int worker)
 static int zygote_main(void *arg)
 {
 	zygote_arg *za = arg;
-	const pyrun_opts *o = za->o;
+	const interp_opts *o = za->o;
 	if (za->cpu >= 0) {
 		cpu_set_t cs;
 		CPU_ZERO(&cs);
@@ -593,7 +593,7 @@ static int zygote_main(void *arg)
 	return 0;
 }
 
-void pyrun_bind_now(char **argv)
+void interp_bind_now(char **argv)
 {
 	const char *v = getenv("LD_BIND_NOW");
 	if (v && *v)
@@ -603,7 +603,7 @@ void pyrun_bind_now(char **argv)
 	unsetenv("LD_BIND_NOW");	/* no /proc: lazily bound it is, and correct all the same */
 }
 
-pyrun *pyrun_start(int worker, const pyrun_opts *o, char *err, size_t errsz)
+interp *interp_start(int worker, const interp_opts *o, char *err, size_t errsz)
 {
 	int req[2], ans[2];
 	if (pipe2(req, O_CLOEXEC) < 0 || pipe2(ans, O_CLOEXEC) < 0) {
@@ -621,7 +621,7 @@ pyrun *pyrun_start(int worker, const pyrun_opts *o, char *err, size_t errsz)
 		close(ans[0]);
 		return NULL;
 	}
-	pyrun *z = calloc(1, sizeof *z);
+	interp *z = calloc(1, sizeof *z);
 	z->pid = pid;
 	z->to = req[1];
 	z->from = ans[0];
@@ -632,14 +632,14 @@ pyrun *pyrun_start(int worker, const pyrun_opts *o, char *err, size_t errsz)
 		const char *m = jv_get_kind(h) == JV_KIND_OBJECT ? rec_str(h, "error") : NULL;
 		snprintf(err, errsz, "%s", m ? m : "the zygote did not start");
 		jv_free(h);
-		pyrun_stop(z);
+		interp_stop(z);
 		return NULL;
 	}
 	z->flags = (unsigned)jv_number_value(jv_object_get(h, jv_string("flags")));
 	return z;
 }
 
-unsigned pyrun_flags(const pyrun *z) { return z->flags; }
+unsigned interp_flags(const interp *z) { return z->flags; }
 
 /* send_jv to a zygote that may have died: EPIPE, not a SIGPIPE that would
  * kill the whole tool. The signal is blocked for this thread and any pending
@@ -660,7 +660,7 @@ static int send_to_zygote(int fd, jv v)
 	return rc;
 }
 
-jv pyrun_exec(pyrun *z, jv request)
+jv interp_exec(interp *z, jv request)
 {
 	if (send_to_zygote(z->to, request) < 0)
 		return jv_invalid_with_msg(jv_string("the zygote is gone"));
@@ -673,7 +673,7 @@ jv pyrun_exec(pyrun *z, jv request)
 	return v;
 }
 
-void pyrun_stop(pyrun *z)
+void interp_stop(interp *z)
 {
 	if (!z)
 		return;

@@ -42,4 +42,9 @@ rm -f "$F/npm"
 PATH=$F:$T/bin make -s deps > "$T/out" 2>&1
 ok_if "no npm on the PATH, nothing to fetch: make deps succeeds" test $? = 0
 ok_if "no npm on the PATH, nothing to fetch: no apt-get, no sudo" test ! -s "$T/calls"
+
+# plain `make` builds every tool (the default goal is `all`, not the first
+# rule in the file, which is the build id's stamp)
+make -n -W cmd/ls-exec.c 2>/dev/null > "$T/plan"	# as if ls-exec.c had changed
+ok_if "make with no goal rebuilds a changed tool (the default goal is all)" grep -q 'ls-exec cmd/ls-exec.c' "$T/plan"
 done_testing
