@@ -348,6 +348,7 @@ jv gen_suite(jv templates, const gen_opts *o, jv *report)
 	jv tasks = jv_array();
 
 	if (o->no_exec) {
+		jv_free(tasks);
 		tasks = cands;
 		cands = jv_null();
 	} else {
