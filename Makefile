@@ -153,7 +153,10 @@ deps-npm: $(GRAMMAR)/src/parser.c.ok build/deps/npm/.ok
 NEED_NPM = command -v $(NPM) >/dev/null || { SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 
-$(GRAMMAR)/src/parser.c.ok:
+# Fetched again when parser.c is gone although the stamp is there (a run
+# interrupted, or `make -j deps all` racing the fetch); never deleted on error.
+.PRECIOUS: $(GRAMMAR)/src/parser.c
+$(GRAMMAR)/src/parser.c.ok: $(if $(wildcard $(GRAMMAR)/src/parser.c),,FORCE)
 	@$(NEED_NPM)
 	@mkdir -p build/deps
 	cd build/deps && rm -rf tree-sitter-python package && \

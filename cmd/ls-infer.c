@@ -80,8 +80,11 @@ int main(int argc, char **argv)
 		}
 		if (notice[0] && o.device)	/* quiet when auto is only the default */
 			ls_warn("%s", notice);
-		if (o.self_test)
-			return nn_self_test(ops, t.seed, stdout) ? EX_SOFTWARE_ : 0;
+		if (o.self_test) {
+			int bad = nn_self_test(ops, t.seed, stdout);
+			ls_parse_free(&t);
+			return bad ? EX_SOFTWARE_ : 0;
+		}
 	}
 	if (o.tokenize && o.detokenize)
 		ls_usage_error(&t, "--tokenize and --detokenize exclude each other");

@@ -68,8 +68,11 @@ static void emit_or_die(jv v)
 {
 	if (!jv_is_valid(v)) {
 		jv m = jv_invalid_get_msg(v);
-		ls_die(jv_get_kind(m) == JV_KIND_STRING ? EX_DATAERR_ : EX_SOFTWARE_, "%s",
-		       jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
+		int st = jv_get_kind(m) == JV_KIND_STRING ? EX_DATAERR_ : EX_SOFTWARE_;
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", st == EX_DATAERR_ ? jv_string_value(m) : "failed");
+		jv_free(m);
+		ls_die(st, "%s", msg);
 	}
 	if (jv_get_kind(v) == JV_KIND_ARRAY) {
 		jv_array_foreach(v, i, e) {
@@ -88,11 +91,15 @@ static jv read_json_file(const char *path, const char *what)
 	jv v = load_json_object(path);
 	if (!jv_is_valid(v)) {
 		jv m = jv_invalid_get_msg(v);
-		ls_die(EX_DATAERR_, "%s %s: %s", what, path,
-		       jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "cannot read");
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "cannot read");
+		jv_free(m);
+		ls_die(EX_DATAERR_, "%s %s: %s", what, path, msg);
 	}
-	if (jv_get_kind(v) != JV_KIND_OBJECT)
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
 		ls_die(EX_DATAERR_, "%s %s: not a JSON object", what, path);
+	}
 	return v;
 }
 
@@ -190,10 +197,14 @@ static void cmd_compare(char **a, int n)
 {
 	need(n, 2, 2, "compare A B");
 	jv va = reg_show(R, a[0]), vb = reg_show(R, a[1]);
-	if (!jv_is_valid(va))
+	if (!jv_is_valid(va)) {
+		jv_free(vb);
 		emit_or_die(va);
-	if (!jv_is_valid(vb))
+	}
+	if (!jv_is_valid(vb)) {
+		jv_free(va);
 		emit_or_die(vb);
+	}
 	jv ma = flatten(jv_object_get(jv_copy(va), jv_string("metrics")), "", jv_object());
 	jv mb = flatten(jv_object_get(jv_copy(vb), jv_string("metrics")), "", jv_object());
 	jv rows = jv_object();
@@ -277,8 +288,10 @@ static void cmd_log(char **a, int n)
 {
 	need(n, 1, 2, "log KIND [REF] [--detail JSON]");
 	jv d = o.detail ? jv_parse(o.detail) : jv_object();
-	if (jv_get_kind(d) != JV_KIND_OBJECT)
+	if (jv_get_kind(d) != JV_KIND_OBJECT) {
+		jv_free(d);
 		ls_die(EX_USAGE_, "--detail: not a JSON object: %s", o.detail);
+	}
 	emit_or_die(reg_audit_add(R, a[0], n > 1 ? a[1] : NULL, d, actor()));
 }
 

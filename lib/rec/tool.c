@@ -718,11 +718,16 @@ int ls_end(ls_tool *t)
 		rec_reader_close(rs->extra[i]);
 	free(rs);
 	t->rs = NULL;
+	ls_parse_free(t);
+	return status;
+}
+
+void ls_parse_free(ls_tool *t)
+{
 	free(t->files);
 	free(t->options_key);
 	t->files = NULL;
 	t->options_key = NULL;
-	return status;
 }
 
 int ls_failed(const ls_tool *t)

@@ -121,6 +121,9 @@ typedef struct {
 /* Parse argv: fills the tool's option pointers and the common fields, leaves
  * operands in t->files. Exits 0 on --help/--version, 64 on usage errors. */
 void ls_parse(ls_tool *t, int argc, char **argv);
+/* What ls_parse kept, for a tool that returns without ls_run/ls_end
+ * (a self-test, a subcommand); ls_end calls it itself. */
+void ls_parse_free(ls_tool *t);
 void ls_usage(const ls_tool *t, FILE *f);	/* the generated --help text */
 /* A bad option value the table cannot check (a range, two flags together):
  * "ls-x: MESSAGE", the usage line, exit 64 — as the parser's own errors.

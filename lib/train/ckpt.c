@@ -120,6 +120,8 @@ static char *first_difference(jv want, jv got)
 			jv_free(g);
 		jv_free(k), jv_free(v);
 	}
+	jv_free(want);
+	jv_free(got);
 	return diff;
 }
 

@@ -47,4 +47,12 @@ ok_if "no npm on the PATH, nothing to fetch: no apt-get, no sudo" test ! -s "$T/
 # rule in the file, which is the build id's stamp)
 make -n -W cmd/ls-exec.c 2>/dev/null > "$T/plan"	# as if ls-exec.c had changed
 ok_if "make with no goal rebuilds a changed tool (the default goal is all)" grep -q 'ls-exec cmd/ls-exec.c' "$T/plan"
+# a stamp without its parser.c (a fetch interrupted, or `make -j deps all`
+# racing it, which used to delete parser.c for good): make deps fetches again
+mkdir -p "$T/g/src" && touch "$T/g/src/parser.c.ok"
+make -n GRAMMAR="$T/g" deps-npm 2>/dev/null > "$T/plan"
+ok_if "a grammar stamp without parser.c: make deps fetches it again" grep -q 'npm.* pack .*tree-sitter-python' "$T/plan"
+touch "$T/g/src/parser.c"
+make -n GRAMMAR="$T/g" deps-npm 2>/dev/null > "$T/plan"
+ok_if "with parser.c there: nothing fetched" sh -c "! grep -q 'pack' '$T/plan'"
 done_testing
