@@ -76,6 +76,13 @@ ok_if "SIGTERM: summary printed" grep -q "in, .* out, .*stopped by SIGTERM" "$T/
 n_out=$(wc -l < "$T/out")
 ok_if "SIGTERM: stopped early ($n_out records), every line whole" sh -c "test $n_out -lt 3000 && jq -c . '$T/out' > /dev/null && test \"\$(tail -c 1 '$T/out' | od -An -c | tr -d ' ')\" = '\\n'"
 ok_if "SIGTERM: the summary counts what was written" grep -q " $n_out out" "$T/err"
+# with -j 2 a signal does not wait for the ring of records read ahead (64
+# here, each up to a second): those not yet started are not counted in
+"$R" -j 2 --sleep-us 500000 "$T/slow.jsonl" > "$T/out" 2> "$T/err" & pid=$!
+sleep $delay; kill -TERM $pid; wait $pid; rc=$?
+n_out=$(wc -l < "$T/out")
+ok_if "SIGTERM with -j 2: exit 143, stopped at the records started ($n_out out)" sh -c "test $rc = 143 && test $n_out -lt 40"
+ok_if "SIGTERM with -j 2: as many in as out" grep -q ": $n_out in, $n_out out" "$T/err"
 mkfifo "$T/fifo"
 { head -n 3 "$T/in.jsonl"; sleep 10; } > "$T/fifo" & feeder=$!
 "$R" "$T/fifo" > "$T/out" 2> "$T/err" & pid=$!
