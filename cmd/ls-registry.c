@@ -42,6 +42,7 @@ static ls_tool t = {
 	.synopsis = "[options] COMMAND [ARG ...]",
 	.about = "register model and adapter versions, compare, promote and roll back",
 	.opts = opts,
+	.no_stream = 1,
 	.examples =
 	"commands:\n"
 	"  register NAME DIR   hash DIR's files and register them as NAME's next version\n"

@@ -63,12 +63,22 @@ static const ls_opt common_opts[] = {
 	{ 0 }
 };
 
-static int is_cache_opt(const ls_opt *o) { return o->ptr == &common.cache; }
+/* Whether a tool takes an option: --cache only when cacheable; a tool of
+ * subcommands (.no_stream) none of the record stream's flags. */
+static int offered(const ls_tool *t, const ls_opt *o)
+{
+	const void *p = o->ptr;
+	if (p == &common.cache)
+		return t->cacheable && !t->no_stream;
+	return !t->no_stream ||
+	       (p != &common.jobs && p != &common.limit && p != &common.shard && p != &common.on_error &&
+		p != &common.rejects && p != &common.progress && p != &common.no_progress);
+}
 
 static void print_opts(FILE *f, const ls_opt *opts, const ls_tool *t)
 {
 	for (const ls_opt *o = opts; o->name; o++) {
-		if (is_cache_opt(o) && !t->cacheable)
+		if (!offered(t, o))
 			continue;
 		char left[80], sh[8] = "    ";
 		if (o->shortname)
@@ -375,7 +385,7 @@ void ls_parse(ls_tool *t, int argc, char **argv)
 			o = find_long(t->opts, name, n);
 			if (!o)
 				o = find_long(common_opts, name, n);
-			if (!o || (is_cache_opt(o) && !t->cacheable))
+			if (!o || !offered(t, o))
 				usage_error(t, "unknown option '%s'", a);
 			if (eq) {
 				if (!o->arg)
@@ -386,7 +396,7 @@ void ls_parse(ls_tool *t, int argc, char **argv)
 			o = find_short(t->opts, a[1]);
 			if (!o)
 				o = find_short(common_opts, a[1]);
-			if (!o)
+			if (!o || !offered(t, o))
 				usage_error(t, "unknown option '%s'", a);
 			if (a[2]) {
 				if (!o->arg)

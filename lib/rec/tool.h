@@ -18,7 +18,9 @@
  * The common flags are added by ls_parse to every tool: -h/--help, --version,
  * -j N, --seed N, --limit N, --shard K/N, --on-error pass|skip|fail,
  * --rejects FILE, --progress/--no-progress, --quiet, and --cache DIR when the
- * tool sets .cacheable.
+ * tool sets .cacheable. A tool of subcommands that is not a record stream
+ * (ls-registry) sets .no_stream and keeps only --help, --version, --seed
+ * and --quiet.
  *
  * A stage maps one input record to zero or more output records:
  *	return rec;				one record out
@@ -86,6 +88,8 @@ typedef struct ls_tool {
 	const ls_opt *opts;
 	const char *examples;	/* optional text after the options in --help */
 	int cacheable;		/* accept --cache DIR */
+	int no_stream;		/* subcommands, not a record stream: no -j, --limit,
+				 * --shard, --on-error, --rejects, --cache, --progress */
 	int input_flags;	/* REC_TEXT_OK, ... */
 	/* Optional: the tool's own counts, appended to the one summary line
 	 * (write ", 12 files, 3 syntax errors" to f). */

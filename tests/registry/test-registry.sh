@@ -63,6 +63,8 @@ ok_if "unknown command: 64" sh -c 'ls-registry frob 2>/dev/null; test $? = 64'
 ok_if "unknown version: 65" sh -c 'ls-registry show lora@v9 2>err; test $? = 65 && grep -q "lora@v9: no such version" err'
 ok_if "promote of an unknown version changes nothing" sh -c 'ls-registry promote nope 2>/dev/null; test $? = 65 && test "$(ls-registry --quiet default | jq -r .id)" = lora@v1'
 ok_if "a missing directory: 65, nothing registered" sh -c 'ls-registry register x nodir 2>/dev/null; test $? = 65 && test -z "$(ls-registry --quiet list x)"'
+ok_if "a record-stream flag is refused: -j, --limit, --rejects (64)" sh -c 'for f in "-j 2" "--limit 1" "--rejects r.jsonl"; do ls-registry $f list 2>err; test $? = 64 && grep -q "unknown option" err || exit 1; done'
+ok_if "--help lists none of them" sh -c '! ls-registry --help | grep -Eq -- "--(jobs|limit|shard|on-error|rejects|cache|progress)"'
 ok_if "bad --detail: 64" sh -c "ls-registry log note --detail '[1' 2>/dev/null; test \$? = 64"
 ok_if "a name with @ is refused" sh -c 'ls-registry register a@b a1 2>/dev/null; test $? = 64'
 echo '{not json' >bad.json
