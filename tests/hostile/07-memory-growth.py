@@ -1,4 +1,5 @@
 # expect: memory
+# cpu: generous
 # Grow by a megabyte at a time until something gives.
 import time
 keep = []
