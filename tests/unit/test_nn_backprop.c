@@ -8,6 +8,7 @@
  *   tied heads, residuals, q/k norms; a wrong wire gives errors near 100%).
  * - A tiny model overfits a handful of sequences to near-zero loss; LoRA on
  *   a frozen base lowers its loss and leaves the base bit-identical. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,14 +45,20 @@ static double loss_of(const nn_model *m, const nn_lora *a, nn_acts *s)
 
 /* Central differences of the loss along random +-1 directions over one tensor's
  * n values (k of them): the derivative along d is sum(grad * d), about sqrt(n)
- * times one entry's, which lifts it above fp32's rounding noise. Returns the
- * worst |num - ana| / (1e-4 + |num| + |ana|). The error of a central
- * difference, h^2 f'''/6, is cancelled by Richardson extrapolation. */
+ * times one entry's, which lifts it above fp32's rounding noise. The step is
+ * h = 0.035 / sqrt(n), a move of the same length for every tensor: a fixed h
+ * left a 16-value norm weight's difference within the loss's rounding (it
+ * failed on AVX-512 BLAS kernels and passed on AVX2 ones) and made the
+ * embedding's move too long to be linear. The error of a central difference,
+ * h^2 f'''/6, is cancelled by Richardson extrapolation. Returns the worst
+ * |num - ana| / (noise + |num| + |ana|), noise being what 16 ulps of the
+ * loss make of a difference quotient at h. */
 static double fd_tensor(const nn_model *m, const nn_lora *a, nn_acts *s, float *p, size_t n,
 			const float *grad, nn_rng *r, int k)
 {
 	double worst = 0;
-	const float h = 2e-3f;
+	const float h = (float)(0.035 / sqrt((double)n));
+	const double noise = 16 * FLT_EPSILON * fabs(loss_of(m, a, s)) / h;
 	float *keep = malloc(n * sizeof(float)), *d = malloc(n * sizeof(float));
 	memcpy(keep, p, n * sizeof(float));
 	for (int j = 0; j < k; j++) {
@@ -72,7 +79,7 @@ static double fd_tensor(const nn_model *m, const nn_lora *a, nn_acts *s, float *
 			c[q] = (lp - lm) / (2 * hq);
 		}
 		memcpy(p, keep, n * sizeof(float));
-		double num = (4 * c[1] - c[0]) / 3, e = fabs(num - ana) / (1e-4 + fabs(num) + fabs(ana));
+		double num = (4 * c[1] - c[0]) / 3, e = fabs(num - ana) / (noise + fabs(num) + fabs(ana));
 		if (e > worst)
 			worst = e;
 	}
