@@ -25,4 +25,12 @@ ok_if "each skip says why" sh -c "grep -q 'skipped: missing dependency: python3-
 ok_if "CI=true: a skip for a missing dependency fails" test "$(tail -n 1 "$T/ci")" = "1 passed, 1 failed, 1 skipped"
 ok_if "CI=true: the run fails (exit 1)" test $rc = 1
 ok_if "CI=true: and says which dependency" grep -q "python3-toolz" "$T/ci"
+(cd "$R" && LS_TEST_DEADLINE=$(date +%s) sh tests/run) > "$T/late" 2>&1; rc=$?
+ok_if "past LS_TEST_DEADLINE no test starts, each is named" \
+	test "$(grep -c '^[^ ]*  *not started: past LS_TEST_DEADLINE$' "$T/late")" = 3
+ok_if "and the final line counts them as skipped" \
+	test "$(tail -n 1 "$T/late")" = "0 passed, 0 failed, 3 skipped (3 test files not started: past LS_TEST_DEADLINE)"
+ok_if "and the run passes (exit 0)" test $rc = 0
+(cd "$R" && CI= LS_TEST_DEADLINE=$(($(date +%s) + 3600)) sh tests/run x) > "$T/early" 2>&1
+ok_if "before the deadline the tests run" test "$(tail -n 1 "$T/early")" = "1 passed, 0 failed, 2 skipped (1 for a missing dependency)"
 done_testing
