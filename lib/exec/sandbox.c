@@ -967,6 +967,16 @@ int sbx_host_ready(sbx *s)
 	return setrlimit(RLIMIT_NPROC, &r);
 }
 
+int sbx_host_unready(sbx *s)
+{
+	(void)s;
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NPROC, &r) < 0)
+		return -1;
+	r.rlim_cur = 1;
+	return setrlimit(RLIMIT_NPROC, &r);
+}
+
 void sbx_host_stop(sbx *s, pid_t pid)
 {
 	kill(-pid, SIGKILL);

@@ -105,6 +105,9 @@ pid_t sbx_host_start(sbx *s, const char *const *read_roots, int in, int out,
  * can, and what the set-up wrote in the working directory is gone. -1 when
  * the set-up changed its process limit (the host must not serve). */
 int sbx_host_ready(sbx *s);
+/* In a host that is ready, before more set-up work (a record's own module):
+ * process and thread creation refused again until the next sbx_host_ready. */
+int sbx_host_unready(sbx *s);
 /* Kill the host and everything it started; empty its working directory. */
 void sbx_host_stop(sbx *s, pid_t host);
 

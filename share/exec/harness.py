@@ -76,7 +76,9 @@ class State:
         if self.category is None:
             self.category = category
         if len(self.failures) < MAX_FAILURES:
-            self.failures.append({"test": _clip(test, 200), "message": _clip(message, MAX_MESSAGE)})
+            # A repr's address differs from run to run: the record would too.
+            self.failures.append({"test": _clip(test, 200),
+                                  "message": _clip(_ADDRESS.sub(" at 0x...", message), MAX_MESSAGE)})
 
     def exc(self, test, e):
         """A test raised e: classify it."""
@@ -893,6 +895,37 @@ def host(request_json):
     except BaseException:
         pass	# each child meets whatever broke it, and reports it
     return None	# the host then settles its heap (lib/exec/interp.c: host_main)
+
+
+_host_failed = set()
+
+
+def host_warm(request_json):
+    """Called in a host before it forks a record's child: import the record's
+    own module there, once, when the package import did not (sympy imports
+    sympy.physics.* only when asked, at 0.2-0.3 s each), so that the run of
+    records naming it, a function's mutants above all, share it. An import
+    that fails leaves nothing behind: the child imports it again and reports
+    what fails, as without a host. True when it imported: the host then
+    settles its heap (lib/exec/interp.c: host_main)."""
+    req = _loads(request_json)
+    name = req.get("module")
+    if not isinstance(name, str) or not name or name in sys.modules or name in _host_failed \
+            or req.get("namespace") == "isolated":
+        return False
+    before = set(sys.modules)
+    try:
+        importlib.import_module(name)
+    except BaseException:
+        for k in set(sys.modules) - before:
+            del sys.modules[k]
+        _host_failed.add(name)	# once: each child tries again anyway
+        return False
+    try:
+        prime()	# the import pushed the harness out of the interpreter's caches
+    except BaseException:
+        pass
+    return True
 
 
 # ---- entry -----------------------------------------------------------------

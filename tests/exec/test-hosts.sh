@@ -100,12 +100,42 @@ def procs():
     True
     """
 '
-for r in calc quits sleeps threads forks sneaks writes counts; do echo "$T/repo/$r"; done >"$T/repos.txt"
+# The same misbehaviour in a module the package does not import itself: the
+# host imports a record's own module too (harness.py: host_warm), under the
+# same rules, before the record's child.
+mksub() {	# mksub NAME IMPORT-TIME-CODE [MORE-SOURCE]
+	mkdir -p "$T/src/$1/$1"
+	: >"$T/src/$1/$1/__init__.py"
+	printf '%s\n\n\ndef f():\n    """\n    >>> f()\n    1\n    """\n    return 1\n%s' "$2" "${3:-}" >"$T/src/$1/$1/sub.py"
+	mkrepo "$T/repo/$1" "$T/src/$1/$1"
+}
+mksub subforks 'import os, time
+if os.fork() == 0:
+    time.sleep(1000)
+    os._exit(0)'
+mksub subsneaks 'import os, resource, time
+resource.setrlimit(resource.RLIMIT_NPROC, resource.getrlimit(resource.RLIMIT_NPROC)[1:] * 2)
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(1000)
+    os._exit(0)'
+mksub substate 'COUNTER = [0]' '
+
+def bump():
+    """Each record starts from the module as imported.
+
+    >>> bump()
+    1
+    """
+    COUNTER[0] += 1
+    return COUNTER[0]
+'
+for r in calc quits sleeps threads forks sneaks subforks subsneaks substate writes counts; do echo "$T/repo/$r"; done >"$T/repos.txt"
 ls-repos -q <"$T/repos.txt" | ls-extract -q --no-dedup >"$T/fns.jsonl"
 # Records in package order, each package's functions twice (a host serves runs).
 jq -c '., (.id += "-again")' "$T/fns.jsonl" >"$T/in.jsonl"
 n=$(wc -l <"$T/in.jsonl")
-ok_if "records from eight packages ($n)" test "$n" -ge 20
+ok_if "records from eleven packages ($n)" test "$n" -ge 20
 
 $X -j 1 <"$T/in.jsonl" >"$T/hosts.out" 2>"$T/hosts.err"
 ok_if "ls-exec with hosts ran" test $? = 0
@@ -127,6 +157,9 @@ is "a package that starts a thread at import still passes" "$(st threads)" "pass
 # host's set-up): the import fails, an environment error, and no process is left.
 is "a package that forks at import: its import fails" "$(st forks)" "error import_error"
 is "one that raises its process limit to fork: its import fails" "$(st sneaks)" "error import_error"
+is "a module that forks at import: its import fails" "$(st subforks)" "error import_error"
+is "one that raises its process limit to fork: its import fails" "$(st subsneaks)" "error import_error"
+is "a module's state: each record starts from its import" "$(st substate)" "passed passed"
 is "with hosts, a file the import wrote is not in the working directory" "$(st writes)" "passed passed"
 is "without, it is (each child imported)" \
 	"$(jq -r 'select(.repo.name == "writes") | .qualname + " " + .exec.status' "$T/plain.out" | sort -u | paste -sd,)" "f passed,seen failed"
