@@ -67,16 +67,18 @@ mkpkg sleeps 'import time
 time.sleep(1000)'
 mkpkg threads 'import threading, time
 threading.Thread(target=time.sleep, args=(1000,), daemon=True).start()'
-mkpkg forks 'import os, time
+FORKS='import os, time
 if os.fork() == 0:
     time.sleep(1000)
     os._exit(0)'
-mkpkg sneaks 'import os, resource, time
+SNEAKS='import os, resource, time
 resource.setrlimit(resource.RLIMIT_NPROC, resource.getrlimit(resource.RLIMIT_NPROC)[1:] * 2)
 if os.fork() == 0:
     os.setsid()	# out of the process group of the host
     time.sleep(1000)
     os._exit(0)'
+mkpkg forks "$FORKS"
+mkpkg sneaks "$SNEAKS"
 # The one known difference: a file the import writes is in each child's
 # working directory without hosts (each child imports), not with them (the
 # host's import wrote it, and the directory is emptied before any child).
@@ -109,16 +111,8 @@ mksub() {	# mksub NAME IMPORT-TIME-CODE [MORE-SOURCE]
 	printf '%s\n\n\ndef f():\n    """\n    >>> f()\n    1\n    """\n    return 1\n%s' "$2" "${3:-}" >"$T/src/$1/$1/sub.py"
 	mkrepo "$T/repo/$1" "$T/src/$1/$1"
 }
-mksub subforks 'import os, time
-if os.fork() == 0:
-    time.sleep(1000)
-    os._exit(0)'
-mksub subsneaks 'import os, resource, time
-resource.setrlimit(resource.RLIMIT_NPROC, resource.getrlimit(resource.RLIMIT_NPROC)[1:] * 2)
-if os.fork() == 0:
-    os.setsid()
-    time.sleep(1000)
-    os._exit(0)'
+mksub subforks "$FORKS"
+mksub subsneaks "$SNEAKS"
 mksub substate 'COUNTER = [0]' '
 
 def bump():
