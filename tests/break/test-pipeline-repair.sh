@@ -29,6 +29,11 @@ ok_if "each repair task is in its function's split" test -z "$(comm -23 "$T/rspl
 ok_if "the report has the repair section" grep -q "^## Repair tasks" "$T/a/generation_report.md"
 ok_if "with the yield per operator and its chart" sh -c "grep -q '^### Yield per operator' '$T/a/generation_report.md' && test -s '$T/a/report/operators.png'"
 ok_if "and a sample of repair tasks" test "$(grep -c '^#### ' "$T/a/generation_report.md")" -ge 5
+# Cheapest first: the doctest functions' chunks (C), their repair tasks
+# (0), then the chunks of functions with repository tests only, and theirs.
+order=$(sed -n 's/^dataset: chunk .*/C/p; s/^dataset: repair of group \([01]\).*/\1/p' "$T/a.log" | uniq | tr -d '\n')
+ok_if "doctest functions and their repair tasks first, then the rest (log: $order)" \
+	sh -c "case '$order' in C0|C0C1) exit 0 ;; *) exit 1 ;; esac"
 report "toolz: $n validated functions, $nr repair tasks in one round of 1 mutant per function"
 
 # Killed inside ls-exec --code-field buggy, then run again: the same bytes.
@@ -42,7 +47,7 @@ kill -KILL 0
 W
 chmod +x "$T/exec-then-kill"
 LS_EXEC=$T/exec-then-kill setsid --wait "$DS" --out "$T/b" $F --target 0 --cache "$T/a/cache" >"$T/b1.log" 2>&1
-ok_if "the run was killed in the repair stage ($?)" sh -c "test ! -e '$T/b/repair_v1.jsonl' && test -s '$T/b/stages/repair/r00-c0000.mutants.jsonl'"
+ok_if "the run was killed in the repair stage ($?)" sh -c "test ! -e '$T/b/repair_v1.jsonl' && test -s '$T/b/stages/repair/g0-r00-c0000.mutants.jsonl'"
 "$DS" --out "$T/b" $F --target 0 --cache "$T/a/cache" >"$T/b2.log" 2>&1
 ok_if "the resumed run succeeds" test $? = 0
 ok_if "it did not redo the mutants" grep -q "break: done before" "$T/b2.log"
@@ -54,8 +59,12 @@ done
 "$DS" --out "$T/c" $F --target $((n + nr + 1)) --cache "$T/a/cache" >"$T/c.log" 2>&1
 rc=$?
 nc=$(wc -l <"$T/c/repair_v1.jsonl")
-ok_if "--target beyond one round: a second round ($(cat "$T/c/stages/repair.rounds"))" grep -q "repair round 2" "$T/c.log"
-ok_if "and it keeps the first round's tasks" test -z "$(comm -23 "$(jq -r .id "$T/a/repair_v1.jsonl" | sort >"$T/ia"; echo "$T/ia")" "$(jq -r .id "$T/c/repair_v1.jsonl" | sort >"$T/ic"; echo "$T/ic")")"
+ok_if "--target beyond one round: a second round ($(cat "$T/c/stages/repair.rounds"))" grep -q "repair of group 0, round 2" "$T/c.log"
+# (the doctest functions' first round: a second round of theirs comes
+# before the functions with repository tests only)
+cat "$T"/a/stages/repair/g0-r00-c*.repair.jsonl | jq -r .id | sort >"$T/ia"
+jq -r .id "$T/c/repair_v1.jsonl" | sort >"$T/ic"
+ok_if "and it keeps the first round's tasks ($(wc -l <"$T/ia"))" test -s "$T/ia" -a -z "$(comm -23 "$T/ia" "$T/ic")"
 ok_if "reached, or said it could not ($rc, $n + $nc)" sh -c "test $rc = 0 -a $((n + nc)) -ge $((n + nr + 1)) || grep -q 'fewer than the target' '$T/c.log'"
 "$DS" --out "$T/d" $F --target 0 --no-repair --cache "$T/a/cache" >"$T/d.log" 2>&1
 ok_if "--no-repair: no repair tasks" test $? = 0 -a ! -s "$T/d/repair_v1.jsonl"
