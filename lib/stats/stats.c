@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/rng.h"
 #include "stats/stats.h"
 
 double stats_norm_cdf(double x)
@@ -143,10 +144,7 @@ void stats_rng_seed(stats_rng *r, uint64_t seed)
 
 uint64_t stats_rng_next(stats_rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&r->s);
 }
 
 size_t stats_rng_below(stats_rng *r, size_t n)

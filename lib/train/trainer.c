@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "base/clock.h"
 #include "model/safetensors.h"
 #include "nn/backprop.h"
 #include "nn/util.h"
@@ -49,13 +49,6 @@ int tr_parse_targets(const char *s, unsigned *out)
 	}
 	free(dup);
 	return rc || !*out ? -1 : 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* A new model for --init: weights ~ N(0, std^2), norm weights exactly 1. */
@@ -303,14 +296,14 @@ int tr_run(tr_trainer *t, void (*emit)(void *ctx, jv metrics), void *ctx, char *
 	tr_batch b = { 0 };
 	progress *bar = progress_start("training", o->progress);
 	int rc = 0;
-	double t0 = now_s();
+	double t0 = ls_now();
 	while (pos.step < total && !rc) {
 		if (pos.micro >= e.n_mb) {	/* next epoch, its own shuffle */
 			tr_epoch_free(&e);
 			tr_epoch_plan(&e, &t->train, o->seed, ++pos.epoch, o->shuffle, budget);
 			pos.micro = 0;
 		}
-		double ts = now_s();
+		double ts = ls_now();
 		int k = e.n_mb - pos.micro < o->grad_accum ? e.n_mb - pos.micro : o->grad_accum;
 		long cnt = counted(&t->train, e.order, e.mb[pos.micro], e.mb[pos.micro + k]);
 		double sum = 0;
@@ -328,7 +321,7 @@ int tr_run(tr_trainer *t, void (*emit)(void *ctx, jv metrics), void *ctx, char *
 		pos.step++;
 		pos.micro += k;
 		pos.tokens += tokens;
-		double loss = sum / cnt, dt = now_s() - ts;
+		double loss = sum / cnt, dt = ls_now() - ts;
 		if (!isfinite(loss) || !isfinite(norm))
 			rc = nn_err(err, errsz, "step %d: loss %g, gradient norm %g: diverged (lower --lr?)",
 				    pos.step, loss, norm);
@@ -339,7 +332,7 @@ int tr_run(tr_trainer *t, void (*emit)(void *ctx, jv metrics), void *ctx, char *
 				  jv_string("tokens_per_s"), jv_number(round(tokens / dt)));
 		if (t->val.n && ((o->val_every > 0 && pos.step % o->val_every == 0) || pos.step == total))
 			mt = jv_object_set(mt, jv_string("val_loss"), jv_number(validate(t, s, &b)));
-		mt = jv_object_set(mt, jv_string("elapsed_s"), jv_number(round((now_s() - t0) * 100) / 100));
+		mt = jv_object_set(mt, jv_string("elapsed_s"), jv_number(round((ls_now() - t0) * 100) / 100));
 		emit(ctx, mt);
 		progress_update(bar, pos.step, pos.step, total);
 		/* the last step too, so that a later run can go on with more steps */
