@@ -1,5 +1,6 @@
 /* ls-exec — run each record's tests against its code in a sandbox; add "exec". */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,8 @@
 static struct {
 	const char *code_field, *mode, *runner, *cache_dir;
 	ls_strlist keep, preload, site;
-	int trace, trace_count, trace_repr, no_duration, no_hosts, no_pin, timeout, memory_mb, disk_mb, output_kb;
-	double wall;
+	int trace, trace_count, trace_repr, lines, no_duration, no_hosts, no_pin, memory_mb, disk_mb, output_kb;
+	double timeout, wall;
 } o = { .code_field = "code", .mode = "auto", .runner = "auto", .timeout = 10, .memory_mb = 1024, .disk_mb = 64,
 	.output_kb = 1024, .trace_count = 32, .trace_repr = 1000 };
 
@@ -22,9 +23,10 @@ static const ls_opt opts[] = {
 	{ "mode", 0, "auto|doctest|assert|repo", LS_ENUM, &o.mode, "auto, doctest, assert or repo (default auto)" },
 	{ "runner", 0, "auto|pytest|unittest", LS_ENUM, &o.runner, "repository tests: auto (pytest if installed), pytest or unittest" },
 	{ "trace", 0, NULL, LS_FLAG, &o.trace, "record the function's calls during its tests in exec.examples" },
+	{ "lines", 0, NULL, LS_FLAG, &o.lines, "record the lines of the function its tests ran in exec.lines (doctest and assert modes; ls-break mutates only those)" },
 	{ "trace-count", 0, "N", LS_INT, &o.trace_count, "at most N traced calls per record (default 32)" },
 	{ "trace-repr", 0, "N", LS_INT, &o.trace_repr, "skip traced calls with a repr over N characters (default 1000)" },
-	{ "timeout", 0, "SEC", LS_INT, &o.timeout, "CPU seconds per record (default 10)" },
+	{ "timeout", 0, "SEC", LS_DOUBLE, &o.timeout, "CPU seconds per record (default 10; fractions too, e.g. 0.5)" },
 	{ "wall-timeout", 0, "SEC", LS_DOUBLE, &o.wall, "wall seconds per record (default 3 x --timeout + 2)" },
 	{ "memory", 0, "MB", LS_INT, &o.memory_mb, "address space per record (default 1024)" },
 	{ "disk", 0, "MB", LS_INT, &o.disk_mb, "working directory size per record (default 64)" },
@@ -152,8 +154,8 @@ int main(int argc, char **argv)
 		      .examples = "  ls-exec --keep passed --rejects bad.jsonl < functions.jsonl > ok.jsonl\n"
 				  "  ls-exec --code-field completion < completions.jsonl > scored.jsonl\n" };
 	ls_parse(&t, argc, argv);
-	if (o.timeout < 1 || o.memory_mb < 64 || o.disk_mb < 1 || o.output_kb < 1 || o.trace_count < 0 || o.trace_repr < 8)
-		ls_die(EX_USAGE_, "limit out of range (--timeout >= 1, --memory >= 64, --disk >= 1, --output >= 1)");
+	if (o.timeout < 0.05 || o.timeout > 86400 || o.memory_mb < 64 || o.disk_mb < 1 || o.output_kb < 1 || o.trace_count < 0 || o.trace_repr < 8)
+		ls_die(EX_USAGE_, "limit out of range (--timeout 0.05..86400, --memory >= 64, --disk >= 1, --output >= 1)");
 	static ctx_t c;
 	char path[4096];
 	snprintf(path, sizeof path, "%s/exec/harness.py", ls_datadir());
@@ -162,7 +164,10 @@ int main(int argc, char **argv)
 		ls_die(EX_UNAVAILABLE_, "cannot read the harness: '%s': %s", path, strerror(errno));
 	c.harness = h.b;
 	sbx_limits_default(&c.eo.lim);
-	c.eo.lim.cpu_s = o.timeout;
+	/* RLIMIT_CPU counts whole seconds: a fraction is its ceiling, with a
+	 * CPU timer for the fraction itself (sbx_limits.cpu_ms). */
+	c.eo.lim.cpu_s = (int)ceil(o.timeout);
+	c.eo.lim.cpu_ms = o.timeout == c.eo.lim.cpu_s ? 0 : (int)(o.timeout * 1000 + 0.5);
 	c.eo.lim.wall_s = o.wall > 0 ? o.wall : 3.0 * o.timeout + 2;
 	c.eo.lim.mem = (size_t)o.memory_mb << 20;
 	c.eo.lim.fsize = c.eo.lim.disk = (size_t)o.disk_mb << 20;
@@ -171,6 +176,7 @@ int main(int argc, char **argv)
 	c.eo.mode = o.mode;
 	c.eo.runner = o.runner;
 	c.eo.trace = o.trace;
+	c.eo.lines = o.lines;
 	c.eo.trace_count = o.trace_count;
 	c.eo.trace_repr = o.trace_repr;
 	c.eo.no_duration = o.no_duration;

@@ -429,6 +429,8 @@ jv exec_request(const exec_opts *o, jv rec, jv *verdict)
 	q = jv_object_set(q, jv_string("auto"), jv_bool(autom));
 	q = jv_object_set(q, jv_string("read_roots"), roots);
 	q = jv_object_set(q, jv_string("trace"), jv_bool(o->trace));
+	if (o->lines)
+		q = jv_object_set(q, jv_string("lines"), jv_true());
 	q = jv_object_set(q, jv_string("runner"), jv_string(o->runner ? o->runner : "auto"));
 	jv tl = jv_object_set(jv_object(), jv_string("count"), jv_number(o->trace_count));
 	q = jv_object_set(q, jv_string("trace_limits"), jv_object_set(tl, jv_string("repr"), jv_number(o->trace_repr)));
@@ -485,8 +487,8 @@ jv exec_verdict(const exec_opts *o, jv request, jv answer)
 		snprintf(msg, sizeof msg, "over %zu bytes of %s", !strcmp(killed, "output") ? o->lim.output : o->lim.result,
 			 !strcmp(killed, "output") ? "output" : "results");
 		e = ended(mode, "output_limit", "output_limit", msg);
-	} else if (sig == SIGXCPU || (sig == SIGKILL && cpu >= o->lim.cpu_s * 1000L)) {
-		snprintf(msg, sizeof msg, "over %d s of CPU time", o->lim.cpu_s);
+	} else if (sig == SIGXCPU || (sig == SIGPROF && o->lim.cpu_ms) || (sig == SIGKILL && cpu >= o->lim.cpu_s * 1000L)) {
+		snprintf(msg, sizeof msg, "over %g s of CPU time", o->lim.cpu_ms ? o->lim.cpu_ms / 1000.0 : o->lim.cpu_s);
 		e = ended(mode, "timeout", "cpu_time", msg);
 	} else if (sig == SIGSYS) {
 		e = ended(mode, "violation", "violation", "killed by the sandbox: a forbidden system call "

@@ -17,6 +17,7 @@ typedef struct {
 	const char *mode;	/* auto | doctest | assert | repo */
 	const char *runner;	/* repository tests: auto | pytest | unittest */
 	int trace, trace_count, trace_repr;
+	int lines;		/* report the function's lines its tests ran (exec.lines) */
 	int no_duration;	/* leave duration_ms out (byte-identical reruns) */
 	const char *cache_dir;	/* where per-commit checkouts live */
 	const char *const *site;	/* --site DIR or NAME=DIR (exec_site_dir) */

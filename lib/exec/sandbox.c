@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include "exec/sandbox.h"
@@ -669,6 +670,11 @@ static void child_enter(const sbx *s, int outw, int resw)
 	if (chdir(s->workdir) < 0)
 		child_fail("chdir");
 	set_limits(s, s->lim.cpu_s);
+	if (s->lim.cpu_ms > 0 && s->lim.cpu_ms < s->lim.cpu_s * 1000) {
+		struct itimerval t = { .it_value = { s->lim.cpu_ms / 1000, s->lim.cpu_ms % 1000 * 1000 } };
+		if (setitimer(ITIMER_PROF, &t, NULL) < 0)
+			child_fail("setitimer");
+	}
 	if (!s->nested)
 		drop_privileges(s);
 	/* Landlock does not reach fds opened before it: close them all (the

@@ -30,6 +30,9 @@
 
 typedef struct {
 	int cpu_s;		/* RLIMIT_CPU soft limit (s); the hard limit is one more */
+	int cpu_ms;		/* a finer CPU limit below cpu_s (ms): a CPU timer sends
+				 * SIGPROF; code that catches or disarms it still meets
+				 * RLIMIT_CPU. 0: none */
 	double wall_s;		/* killed after this much wall time */
 	size_t mem;		/* RLIMIT_AS, bytes */
 	size_t fsize;		/* RLIMIT_FSIZE, bytes */

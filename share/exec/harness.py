@@ -69,6 +69,7 @@ class State:
         self.missing = []	# modules or fixtures the environment lacks
         self.mode = None	# when the harness changed mode (auto: doctest -> repo)
         self.denied = 0
+        self.lines = None	# lines of the function its tests ran (request "lines")
         self.env = False	# the environment failed (module, dependency, checkout)
 
     def fail(self, test, category, message):
@@ -417,6 +418,62 @@ def _trace_in(req, g, st):
             setattr(owner, name, _traced(raw, name, st))
     elif name in g:
         g[name] = _traced(g[name], name, st)
+
+
+# ---- coverage of the function ------------------------------------------------
+
+def _function_object(req, g):
+    name = req.get("name")
+    owner = _owner(g, req.get("qualname"))
+    fn = owner.__dict__.get(name) if owner is not None else g.get(name)
+    if isinstance(fn, (staticmethod, classmethod)):
+        fn = fn.__func__
+    elif isinstance(fn, property):
+        fn = fn.fget
+    try:
+        import inspect
+        fn = inspect.unwrap(fn)
+    except BaseException:
+        pass
+    return fn
+
+
+def _cover_start(req, g, st):
+    """Trace the lines of the function under test (its code object and every
+    one made inside it: lambdas, comprehensions, nested defs) while its tests
+    run; ls-break mutates only lines a test reached. Lines count from the
+    record's code: its first line is 1. None when the function has no code
+    object here (a builtin, a class): no lines are reported then."""
+    co = getattr(_function_object(req, g), "__code__", None)
+    if co is None:
+        return None
+    codes, todo = set(), [co]
+    while todo:
+        c = todo.pop()
+        if c not in codes:
+            codes.add(c)
+            todo.extend(k for k in c.co_consts if isinstance(k, type(co)))
+    # Compiled from the record (<code>, <buggy>): line 1 is its first; the
+    # module's own function: its def is at the record's lineno.
+    off = 1 if co.co_filename.startswith("<") else int(req.get("lineno") or 1)
+    hits = set()
+    st.lines = hits
+
+    def local(frame, event, arg):
+        if event == "line":
+            hits.add(frame.f_lineno - off + 1)
+        return local
+
+    def calls(frame, event, arg):
+        return local if frame.f_code in codes else None
+    sys.settrace(calls)
+    return calls
+
+
+def _cover_stop(st):
+    sys.settrace(None)
+    if st.lines is not None:
+        st.lines = sorted(n for n in st.lines if n >= 1)
 
 
 # ---- doctest mode ----------------------------------------------------------
@@ -971,6 +1028,8 @@ def _verdict(st):
     ex = _examples(st)
     if ex is not None:
         v["examples"] = ex
+    if st.lines is not None:
+        v["lines"] = list(st.lines)
     return v
 
 
@@ -1006,10 +1065,16 @@ def run(request, report):
         else:
             g = _namespace(req, st)
             if g is not None:
-                if mode == "doctest":
-                    _run_doctest(req, g, st)
-                else:
-                    _run_assert(req, g, st)
+                if req.get("lines"):
+                    _cover_start(req, g, st)
+                try:
+                    if mode == "doctest":
+                        _run_doctest(req, g, st)
+                    else:
+                        _run_assert(req, g, st)
+                finally:
+                    if req.get("lines"):
+                        _cover_stop(st)
         v = _verdict(st)
         out = _dumps(v)
     except _MemoryError:

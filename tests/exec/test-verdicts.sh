@@ -105,6 +105,21 @@ ls-exec --quiet --keep passed,failed --no-duration --timeout 1 --wall-timeout 3 
 ok_if "--keep takes a list" test "$(jq -r .exec.status "$T/k2.jsonl" | sort -u | tr '\n' ' ')" = "failed passed "
 ok_if "duration_ms is there by default" sh -c "head -1 '$T/in.jsonl' | ls-exec --quiet | jq -e '.exec.duration_ms >= 0'"
 ok_if "a bad --mode is a usage error" sh -c "ls-exec --mode nope </dev/null; test \$? = 64"
+# A CPU limit below a second: a CPU timer (SIGPROF), and RLIMIT_CPU's whole
+# second behind it for code that catches or disarms the timer.
+jq -nc '{id: "spin", name: "f", code: "def f():\n    while True:\n        pass\n", tests: ["f()"]},
+	{id: "quick", name: "f", code: "def f(x):\n    return x + 1\n", tests: ["assert f(1) == 2"]},
+	{id: "armed", name: "f", code: "def f():\n    import signal\n    return signal.getitimer(signal.ITIMER_PROF)[0]\n", tests: ["assert 0 < f() <= 0.3"]},
+	{id: "disarm", name: "f", code: "def f():\n    import signal\n    signal.setitimer(signal.ITIMER_PROF, 0)\n    while True:\n        pass\n", tests: ["f()"]},
+	{id: "catch", name: "f", code: "def f():\n    import signal\n    signal.signal(signal.SIGPROF, lambda *a: None)\n    while True:\n        pass\n", tests: ["f()"]}' >"$T/frac.jsonl"
+ls-exec --quiet --no-duration --timeout 0.3 --wall-timeout 6 <"$T/frac.jsonl" >"$T/frac.out"
+v() { jq -r --arg id "$1" 'select(.id == $id) | .exec | .status + " " + .category + " " + (.failures[0].message // "")' "$T/frac.out"; }
+ok_if "--timeout 0.3: a loop is stopped ($(v spin))" test "$(v spin)" = "timeout cpu_time over 0.3 s of CPU time"
+ok_if "--timeout 0.3: quick code passes" test "$(v quick)" = "passed passed "
+ok_if "--timeout 0.3: the tested code runs under a CPU timer ($(v armed))" test "$(v armed)" = "passed passed "
+ok_if "--timeout 0.3: disarming the timer meets RLIMIT_CPU ($(v disarm))" test "$(v disarm | cut -d' ' -f1-2)" = "timeout cpu_time"
+ok_if "--timeout 0.3: catching its signal meets RLIMIT_CPU ($(v catch))" test "$(v catch | cut -d' ' -f1-2)" = "timeout cpu_time"
+ok_if "--timeout 0 is a usage error" sh -c "ls-exec --timeout 0 </dev/null; test \$? = 64"
 # Doctest's debugger, made only when a test asks for it (harness.py: _Runner.run),
 # must act as doctest's own: pdb.set_trace() and breakpoint() read EOF and quit,
 # and a debugger never used leaves a test's own trace function alone.
