@@ -684,6 +684,28 @@ static void mutant_key(brk_mutant *m)
 	free(s.b);
 }
 
+/* Keep (in place, in order) the edits on lines the tests ran, or above the
+ * first of them (the signature: defaults are evaluated, arguments bound);
+ * the rest are freed. Returns how many are left. */
+static int reached(const char *code, brk_edit *e, int n, const brk_opts *o)
+{
+	int first = 0;
+	for (int l = 1; l < o->ncover && !first; l++)
+		if (o->cover[l])
+			first = l;
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		int line = 1;
+		for (uint32_t j = 0; j < e[i].start && code[j]; j++)
+			line += code[j] == '\n';
+		if (first && (line < first || (line < o->ncover && o->cover[line])))
+			e[k++] = e[i];
+		else
+			free(e[i].text);
+	}
+	return k;
+}
+
 int brk_mutants(breaker *b, const char *code, const char *parent_id, const brk_opts *o, brk_mutant **out)
 {
 	*out = NULL;
@@ -693,6 +715,8 @@ int brk_mutants(breaker *b, const char *code, const char *parent_id, const brk_o
 		return -1;
 	char *orig = brk_normalise(b, code);
 	int m, k = o->combine < 1 ? 1 : o->combine > BRK_MAX_COMBINE ? BRK_MAX_COMBINE : o->combine;
+	if (o->cover)
+		n = reached(code, e, n, o);
 	brk_edit **ord = order(e, n, parent_id, o, &m);
 	strset seen = { 0 };
 	char **keep = NULL;	/* normal forms the set points into */

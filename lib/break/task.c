@@ -16,8 +16,32 @@ jv brk_task_records(breaker *b, jv parent, const brk_opts *o, int control)
 		jv_free(parent);
 		return jv_invalid_with_msg(jv_string(code ? "no string field 'id'" : "no string field 'code'"));
 	}
+	/* The lines the parent's tests ran (ls-exec --lines), when it has them. */
+	brk_opts oc = *o;
+	unsigned char *cover = NULL;
+	jv ex = get(parent, "exec"), lines = jv_get_kind(ex) == JV_KIND_OBJECT ? get(ex, "lines") : jv_invalid();
+	if (jv_get_kind(lines) == JV_KIND_ARRAY) {
+		int top = 1;
+		jv_array_foreach(lines, i, x) {
+			if (jv_get_kind(x) == JV_KIND_NUMBER && jv_number_value(x) >= 1 && jv_number_value(x) < 1e6 &&
+			    (int)jv_number_value(x) + 1 > top)
+				top = (int)jv_number_value(x) + 1;
+			jv_free(x);
+		}
+		cover = calloc((size_t)top, 1);
+		jv_array_foreach(lines, i, x) {
+			if (jv_get_kind(x) == JV_KIND_NUMBER && jv_number_value(x) >= 1 && jv_number_value(x) < top)
+				cover[(int)jv_number_value(x)] = 1;
+			jv_free(x);
+		}
+		oc.cover = cover;
+		oc.ncover = top;
+	}
+	jv_free(lines);
+	jv_free(ex);
 	brk_mutant *m;
-	int n = brk_mutants(b, code, id, o, &m);
+	int n = brk_mutants(b, code, id, &oc, &m);
+	free(cover);
 	if (n < 0) {
 		jv_free(parent);
 		return jv_invalid_with_msg(jv_string("the code does not parse"));

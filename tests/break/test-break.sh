@@ -85,4 +85,23 @@ while IFS= read -r cmd; do
 	ok_if "man example $n runs: $cmd" sh -c "cd '$T' && PATH='$PATH' && $(echo "$cmd" | sed "s|ls-exec |ls-exec --cache-dir $T/cache |") 2>/dev/null"
 done <"$T/examples"
 ok_if "the man page has examples" test "$n" -ge 4
+# ls-exec --lines: the lines of the function its tests ran. ls-break then
+# mutates only those and the signature above them: a bug on a line no test
+# reaches cannot be caught. The doctest here takes only the first branch.
+jq -nc '{id: "cover", name: "f", code: "def f(x, k=3):\n    \"\"\"\n    >>> f(1)\n    2\n    \"\"\"\n    if x > 0:\n        return x + 1\n    y = x * 2\n    return y - k\n", docstring: ">>> f(1)\n2\n"}' >"$T/cover.jsonl"
+$X --lines <"$T/cover.jsonl" >"$T/cover.out"
+ok_if "ls-exec --lines: the lines its test ran ($(jq -c .exec.lines "$T/cover.out"))" test "$(jq -c .exec.lines "$T/cover.out")" = "[6,7]"
+# In the module's own namespace (toolz): lines count from the record's def.
+$X --lines <"$T/validated.jsonl" >"$T/vl.out"
+ok_if "--lines on toolz: within each function's code, and some" test "$(jq -r '(.code | split("\n") | length) as $n | .exec.lines as $l | ($l | length > 0) and all($l[]; . >= 2 and . <= $n)' "$T/vl.out" | sort -u | paste -sd,)" = true
+ok_if "without --lines, no exec.lines" test "$($X <"$T/cover.jsonl" | jq -c .exec.lines)" = null
+# first line where a mutant differs from its parent
+firstdiff='(.fix.code | split("\n")) as $a | (.buggy | split("\n")) as $b | [range(0; [($a | length), ($b | length)] | max) as $i | select($a[$i] != $b[$i]) | $i + 1][0]'
+ls-break --no-control -n 50 <"$T/cover.out" | jq -r "$firstdiff" | sort -un | paste -sd, >"$T/cov.lines"
+jq -c 'del(.exec.lines)' "$T/cover.out" | ls-break --no-control -n 50 | jq -r "$firstdiff" | sort -un | paste -sd, >"$T/all.lines"
+ok_if "ls-break with exec.lines: mutants on the signature and lines 6-7 only ($(cat "$T/cov.lines"))" \
+	sh -c "test -s '$T/cov.lines' && ! grep -qE '(^|,)(8|9)(,|\$)' '$T/cov.lines'"
+ok_if "without it, on lines 8-9 too ($(cat "$T/all.lines"))" grep -qE '(^|,)(8|9)(,|$)' "$T/all.lines"
+jq -c '.exec.lines = []' "$T/cover.out" | ls-break --no-control -n 50 >"$T/none.out" 2>/dev/null
+ok_if "a function its tests never ran: nothing to break" test ! -s "$T/none.out"
 done_testing
