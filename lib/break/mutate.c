@@ -1,4 +1,5 @@
 /* mutate.c — the operators of ls-break and the choice of mutants (see mutate.h). */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -689,20 +690,23 @@ static void mutant_key(brk_mutant *m)
  * the rest are freed. Returns how many are left. */
 static int reached(const char *code, brk_edit *e, int n, const brk_opts *o)
 {
-	int first = 0;
-	for (int l = 1; l < o->ncover && !first; l++)
-		if (o->cover[l])
-			first = l;
-	int k = 0;
+	size_t len = strlen(code);
+	int *line = malloc(sizeof *line * (len + 1)), first = INT_MAX, k = 0;
+	for (size_t j = 0, l = 1; j <= len; l += code[j++] == '\n')
+		line[j] = (int)l;
+	for (int i = 0; i < o->ncover; i++)
+		if (o->cover[i] >= 1 && o->cover[i] < first)
+			first = o->cover[i];
 	for (int i = 0; i < n; i++) {
-		int line = 1;
-		for (uint32_t j = 0; j < e[i].start && code[j]; j++)
-			line += code[j] == '\n';
-		if (first && (line < first || (line < o->ncover && o->cover[line])))
+		int l = line[e[i].start <= len ? e[i].start : len], hit = l < first && first != INT_MAX;
+		for (int q = 0; q < o->ncover && !hit; q++)
+			hit = o->cover[q] == l;
+		if (hit)
 			e[k++] = e[i];
 		else
 			free(e[i].text);
 	}
+	free(line);
 	return k;
 }
 

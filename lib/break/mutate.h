@@ -50,11 +50,11 @@ typedef struct {
 	int combine;		/* edits per mutant, 1..BRK_MAX_COMBINE */
 	unsigned ops;		/* bit mask of operators to use; 0 = all */
 	unsigned long seed;
-	/* The lines of the code its tests ran (ls-exec --lines), cover[line]
-	 * for lines 1..ncover-1; NULL: every line. Only edits that start on a
-	 * line the tests ran, or on the signature above the first of them,
+	/* The lines of the code its tests ran (ls-exec --lines: exec.lines,
+	 * 1-based), ncover of them; NULL: every line. Only edits that start on
+	 * a line the tests ran, or on the signature above the first of them,
 	 * become mutants: an edit no test reaches cannot be caught. */
-	const unsigned char *cover;
+	const int *cover;
 	int ncover;
 } brk_opts;
 

@@ -11,6 +11,7 @@ import doctest
 import functools
 import importlib
 import importlib.util
+import inspect
 import io
 import json
 import linecache
@@ -431,10 +432,9 @@ def _function_object(req, g):
     elif isinstance(fn, property):
         fn = fn.fget
     try:
-        import inspect
         fn = inspect.unwrap(fn)
     except BaseException:
-        pass
+        pass	# a __wrapped__ loop: the outermost function
     return fn
 
 
@@ -446,7 +446,7 @@ def _cover_start(req, g, st):
     object here (a builtin, a class): no lines are reported then."""
     co = getattr(_function_object(req, g), "__code__", None)
     if co is None:
-        return None
+        return
     codes, todo = set(), [co]
     while todo:
         c = todo.pop()
@@ -467,7 +467,6 @@ def _cover_start(req, g, st):
     def calls(frame, event, arg):
         return local if frame.f_code in codes else None
     sys.settrace(calls)
-    return calls
 
 
 def _cover_stop(st):
@@ -1065,7 +1064,8 @@ def run(request, report):
         else:
             g = _namespace(req, st)
             if g is not None:
-                if req.get("lines"):
+                cover = req.get("lines")
+                if cover:
                     _cover_start(req, g, st)
                 try:
                     if mode == "doctest":
@@ -1073,7 +1073,7 @@ def run(request, report):
                     else:
                         _run_assert(req, g, st)
                 finally:
-                    if req.get("lines"):
+                    if cover:
                         _cover_stop(st)
         v = _verdict(st)
         out = _dumps(v)

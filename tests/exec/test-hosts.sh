@@ -56,9 +56,10 @@ def wrong():
 P
 mkrepo "$T/repo/calc" "$T/src/calc"
 # Packages that misbehave when imported, one per repository.
-mkpkg() {	# mkpkg NAME IMPORT-TIME-CODE [MORE-SOURCE]
+mkpkg() {	# mkpkg NAME IMPORT-TIME-CODE [MORE-SOURCE [FILE]]
 	mkdir -p "$T/src/$1/$1"
-	printf '%s\n\n\ndef f():\n    """\n    >>> f()\n    1\n    """\n    return 1\n%s' "$2" "${3:-}" >"$T/src/$1/$1/__init__.py"
+	: >"$T/src/$1/$1/__init__.py"
+	printf '%s\n\n\ndef f():\n    """\n    >>> f()\n    1\n    """\n    return 1\n%s' "$2" "${3:-}" >"$T/src/$1/$1/${4:-__init__.py}"
 	mkrepo "$T/repo/$1" "$T/src/$1/$1"
 }
 mkpkg quits 'import os
@@ -105,12 +106,7 @@ def procs():
 # The same misbehaviour in a module the package does not import itself: the
 # host imports a record's own module too (harness.py: host_warm), under the
 # same rules, before the record's child.
-mksub() {	# mksub NAME IMPORT-TIME-CODE [MORE-SOURCE]
-	mkdir -p "$T/src/$1/$1"
-	: >"$T/src/$1/$1/__init__.py"
-	printf '%s\n\n\ndef f():\n    """\n    >>> f()\n    1\n    """\n    return 1\n%s' "$2" "${3:-}" >"$T/src/$1/$1/sub.py"
-	mkrepo "$T/repo/$1" "$T/src/$1/$1"
-}
+mksub() { mkpkg "$1" "$2" "${3:-}" sub.py; }	# the code in NAME/sub.py, an empty __init__.py
 mksub subforks "$FORKS"
 mksub subsneaks "$SNEAKS"
 mksub substate 'COUNTER = [0]' '

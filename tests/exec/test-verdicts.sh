@@ -105,6 +105,14 @@ ls-exec --quiet --keep passed,failed --no-duration --timeout 1 --wall-timeout 3 
 ok_if "--keep takes a list" test "$(jq -r .exec.status "$T/k2.jsonl" | sort -u | tr '\n' ' ')" = "failed passed "
 ok_if "duration_ms is there by default" sh -c "head -1 '$T/in.jsonl' | ls-exec --quiet | jq -e '.exec.duration_ms >= 0'"
 ok_if "a bad --mode is a usage error" sh -c "ls-exec --mode nope </dev/null; test \$? = 64"
+# A repr's address differs from run to run: failure messages mask it.
+jq -nc '{id: "addr", name: "f", code: "def f():\n    return object()\n", docstring: ">>> f()\n1\n"}' |
+	ls-exec --quiet --no-duration >"$T/addr.out"
+ok_if "an address in a failure message is masked ($(jq -c '.exec.failures[0].message' "$T/addr.out"))" \
+	test "$(jq -r '.exec.failures[0].message' "$T/addr.out")" = "expected:
+1
+got:
+<object object at 0x...>"
 # A CPU limit below a second: a CPU timer (SIGPROF), and RLIMIT_CPU's whole
 # second behind it for code that catches or disarms the timer. (The timer's
 # remaining time reads a tick over 0.3 on some kernels: "armed" asks < 1.)
